@@ -1,0 +1,518 @@
+"""The base class shared by every skneuro estimator built on a Keras model."""
+
+import inspect
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._backend import draw_seed, import_keras, keras_seed_scope
+from ._builders import build_mlp, clone_untrained, output_activation_name
+from ._compile import (
+    check_activation,
+    loss_from_logits,
+    make_callbacks,
+    make_loss,
+    make_metrics,
+    make_optimizer,
+)
+from ._inference import CompiledForward
+from ._routing import call_model_builder, is_routed, route_params
+from ._training import GRAPH_LOOP_OPTIONS, Batches, train_model
+
+_PREDICT_BATCH_SIZE = 8192
+
+
+def _fit_seed(random_state) -> int:
+    """The seed for one fit, never drawn from NumPy's global generator."""
+    if random_state is None:
+        return int(np.random.default_rng().integers(np.iinfo(np.int32).max))
+    if isinstance(random_state, Integral):
+        return int(random_state)
+    return draw_seed(random_state)
+
+
+class BaseKerasEstimator(BaseEstimator):
+    """Shared machinery of the Keras-backed estimators.
+
+    Subclasses describe their targets (``_encode_target``, ``_default_head``,
+    ``_default_loss``, ``_expected_output_units``) and how outputs become
+    predictions; everything else — parameter routing, model building and
+    compilation, the fast training loop, early stopping, fast inference,
+    persistence — lives here. Do not instantiate this class directly.
+    """
+
+    _parameter_constraints: dict = {
+        "model": [None, callable],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [str],
+        "loss": [str, callable],
+        "optimizer": "no_validation",  # name, class or instance: see _compile
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "metrics": [list, tuple, str, None],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "shuffle": ["boolean"],
+        "callbacks": "no_validation",  # list, dict, class or instance
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        loss="auto",
+        optimizer="adam",
+        learning_rate=None,
+        metrics=None,
+        epochs=200,
+        batch_size="auto",
+        shuffle=True,
+        callbacks=None,
+        validation_split=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+        **kwargs,
+    ):
+        self.model = model
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.loss = loss
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.callbacks = callbacks
+        self.validation_split = validation_split
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        # Extra keywords are parameters too (scikeras' convention): routed
+        # ones such as ``optimizer__momentum`` and model-builder arguments.
+        vars(self).update(kwargs)
+
+    # ------------------------------------------------------------------
+    # Parameters: declared ones plus routed / builder keywords
+    # ------------------------------------------------------------------
+    @classmethod
+    def _declared_param_names(cls) -> list[str]:
+        return super()._get_param_names()
+
+    def _get_param_names(self) -> list[str]:
+        # An instance method: parameters given as extra keywords live in the
+        # instance dict (public names; fitted state ends with "_").
+        declared = self._declared_param_names()
+        extra = [
+            name
+            for name in vars(self)
+            if name not in declared and not name.startswith("_") and not name.endswith("_")
+        ]
+        return sorted([*declared, *extra])
+
+    def _extra_params(self) -> dict[str, Any]:
+        declared = set(self._declared_param_names())
+        return {
+            name: value
+            for name, value in self.get_params(deep=False).items()
+            if name not in declared and not is_routed(name)
+        }
+
+    def set_params(self, **params):
+        """Set parameters, including routed ones such as ``optimizer__momentum``.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters. Names starting with a routing prefix
+            (``model__``, ``fit__``, ``compile__``, ``predict__``,
+            ``optimizer__``, ``loss__``, ``metrics__``, ``callbacks__``) are
+            accepted even if not set before.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+        """
+        routed = {name: value for name, value in params.items() if is_routed(name)}
+        for name, value in routed.items():
+            setattr(self, name, value)
+        others = {name: value for name, value in params.items() if name not in routed}
+        if others:
+            super().set_params(**others)
+        return self
+
+    # ------------------------------------------------------------------
+    # Hooks for subclasses
+    # ------------------------------------------------------------------
+    def _encode_target(self, y, *, reset: bool, classes=None) -> np.ndarray:
+        """Validate ``y``, set target attributes when ``reset``; return codes."""
+        raise NotImplementedError
+
+    def _target_meta(self) -> dict[str, Any]:
+        """Target entries of ``meta`` for the model-building function."""
+        raise NotImplementedError
+
+    def _default_head(self) -> tuple[int, str]:
+        """Units and activation of the default network's output layer."""
+        raise NotImplementedError
+
+    def _expected_output_units(self) -> set[int]:
+        """Output widths that fit the target."""
+        raise NotImplementedError
+
+    def _default_loss(self, output_units: int, from_logits: bool):
+        """The loss used when ``loss='auto'``."""
+        raise NotImplementedError
+
+    def _model_targets(self, codes: np.ndarray) -> np.ndarray:
+        """Encoded targets as the compiled loss expects them."""
+        return codes
+
+    def _output_transform(self) -> str | None:
+        """How raw model outputs become predictions (see CompiledForward)."""
+        return None
+
+    def _class_weights(self, codes: np.ndarray) -> np.ndarray | None:
+        """Per-sample weights implied by ``class_weight`` (classifiers)."""
+        return None
+
+    # ------------------------------------------------------------------
+    # Fitting
+    # ------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Build, compile and train the network on ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights, multiplied into the loss.
+        **fit_params : dict
+            Training options overriding the estimator's for this call only
+            (``epochs``, ``batch_size``, ``verbose``, ...), like ``fit__*``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        reuse = self.warm_start and hasattr(self, "model_")
+        return self._fit(X, y, sample_weight, reuse_model=reuse, fit_params=fit_params)
+
+    def _partial_fit(self, X, y, sample_weight, classes=None):
+        reuse = hasattr(self, "model_")
+        if not reuse:
+            self._validate_params()
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            reuse_model=reuse,
+            fit_params={"epochs": 1},
+            classes=classes,
+        )
+
+    def _fit(self, X, y, sample_weight, *, reuse_model, fit_params, classes=None):
+        self._check_model_params()
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=not reuse_model,
+            dtype=[np.float32, np.float64],
+            multi_output=True,
+            y_numeric=False,
+        )
+        codes = self._encode_target(y, reset=not reuse_model, classes=classes)
+        weights = self._sample_weights(sample_weight, X, codes)
+        options = self._training_options(fit_params)
+        seed = _fit_seed(self.random_state)
+        X = X.astype(np.float32, copy=False)
+
+        with keras_seed_scope(seed):
+            if not reuse_model:
+                self.model_ = self._build_model(X[:1])
+                self.history_ = {}
+            data = Batches(X, self._model_targets(codes), weights)
+            train, validation = self._split_validation(data, codes, seed, options)
+            history = self._train(train, validation, seed=seed, options=options)
+        self._record_history(history)
+        self._make_forward()
+        return self
+
+    def _check_model_params(self) -> None:
+        """Resolve compile settings now, so mistakes fail before any work."""
+        keras = import_keras()
+        model = self.model
+        if model is not None and not callable(model):
+            raise TypeError(
+                "model must be None, a function returning a keras.Model, or a "
+                f"keras.Model instance; got {type(model).__name__}."
+            )
+        params = self.get_params(deep=False)
+        if self.loss != "auto":
+            make_loss(self.loss, route_params(params, "loss"))
+        make_optimizer(self.optimizer, self.learning_rate, route_params(params, "optimizer"))
+        make_metrics(self.metrics, params)
+        make_callbacks(self.callbacks, params)
+        if model is None:
+            check_activation(self.activation)
+        elif not isinstance(model, keras.Model) and inspect.isclass(model):
+            if not issubclass(model, keras.Model):
+                raise TypeError(
+                    f"model={model.__name__} is a class but not a keras.Model subclass."
+                )
+
+    def _sample_weights(self, sample_weight, X, codes) -> np.ndarray:
+        weights = _check_sample_weight(
+            sample_weight, X, dtype=np.float32, ensure_non_negative=True
+        )
+        class_weights = self._class_weights(codes)
+        if class_weights is not None:
+            weights = weights * class_weights.astype(np.float32)
+        if not np.any(weights > 0):
+            raise ValueError(
+                "All sample weights are zero: there is nothing to train on."
+            )
+        return weights
+
+    def _training_options(self, fit_params: dict) -> dict[str, Any]:
+        params = self.get_params(deep=False)
+        options = {
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "shuffle": self.shuffle,
+            "verbose": self.verbose,
+            "validation_split": self.validation_split,
+            "callbacks": [],
+        }
+        options.update(route_params(params, "fit"))
+        options.update(fit_params)
+        extra_callbacks = options.pop("callbacks") or []
+        options["callbacks"] = [*make_callbacks(self.callbacks, params), *extra_callbacks]
+        options["keras_fit_options"] = {
+            key: options.pop(key) for key in list(options) if key not in GRAPH_LOOP_OPTIONS
+        }
+        return options
+
+    def _split_validation(self, data: Batches, codes, seed, options):
+        if options["validation_split"]:
+            return data.split_last(options["validation_split"])
+        if not self.early_stopping:
+            return data, None
+        stratify = codes if codes.ndim == 1 and self._is_classifier() else None
+        train_rows, val_rows = train_test_split(
+            np.arange(len(data)),
+            test_size=self.validation_fraction,
+            random_state=seed,
+            stratify=stratify,
+        )
+        return data.take(train_rows), data.take(val_rows)
+
+    def _is_classifier(self) -> bool:
+        return self.__sklearn_tags__().estimator_type == "classifier"
+
+    def _stopping_callbacks(self, has_validation: bool) -> list:
+        """scikit-learn's ``tol`` / ``n_iter_no_change`` / ``early_stopping``."""
+        keras = import_keras()
+        if self.early_stopping and has_validation:
+            return [
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss",
+                    min_delta=self.tol or 0.0,
+                    patience=self.n_iter_no_change,
+                    restore_best_weights=True,
+                )
+            ]
+        if self.tol is not None:
+            return [
+                keras.callbacks.EarlyStopping(
+                    monitor="loss", min_delta=self.tol, patience=self.n_iter_no_change
+                )
+            ]
+        return []
+
+    def _resolve_batch_size(self, batch_size, n_samples: int) -> int:
+        if batch_size == "auto":
+            return min(200, n_samples)
+        return int(batch_size)
+
+    def _train(self, train: Batches, validation, *, seed: int, options: dict):
+        """Run the training schedule; subclasses may run several phases."""
+        return self._run_epochs(
+            train, validation, seed=seed, options=options, epochs=options["epochs"]
+        )
+
+    def _run_epochs(self, train, validation, *, seed, options, epochs):
+        callbacks = [
+            *self._stopping_callbacks(validation is not None),
+            *options["callbacks"],
+        ]
+        return train_model(
+            self.model_,
+            train,
+            validation,
+            epochs=epochs,
+            batch_size=self._resolve_batch_size(options["batch_size"], len(train)),
+            shuffle=options["shuffle"],
+            seed=seed,
+            callbacks=callbacks,
+            verbose=options["verbose"],
+            initial_epoch=len(self.history_.get("loss", [])),
+            keras_fit_options=options["keras_fit_options"],
+        )
+
+    def _record_history(self, history: dict[str, list[float]]) -> None:
+        for name, values in history.items():
+            self.history_.setdefault(name, []).extend(float(v) for v in values)
+        self.n_iter_ = len(self.history_.get("loss", []))
+
+    # ------------------------------------------------------------------
+    # Model building
+    # ------------------------------------------------------------------
+    def _meta(self) -> dict[str, Any]:
+        """What a model-building function may need (scikeras' ``meta``)."""
+        return {
+            "n_features_in_": self.n_features_in_,
+            "X_shape_": self.X_shape_,
+            "X_dtype_": self.X_dtype_,
+            **self._target_meta(),
+        }
+
+    def _compile_kwargs(self, output_units: int | None = None, from_logits=False):
+        params = self.get_params(deep=False)
+        loss = self.loss
+        if loss == "auto":
+            loss = self._default_loss(output_units, from_logits) if output_units else None
+        else:
+            loss = make_loss(loss, route_params(params, "loss"))
+        optimizer = make_optimizer(
+            self.optimizer, self.learning_rate, route_params(params, "optimizer")
+        )
+        return {
+            "optimizer": optimizer,
+            "loss": loss,
+            "metrics": make_metrics(self.metrics, params),
+            **route_params(params, "compile"),
+        }
+
+    def _build_model(self, X_sample: np.ndarray):
+        """Build (or clone) the network, compile it if needed and check it."""
+        self.X_shape_ = (self.n_features_in_,)  # per-sample shape (scikeras)
+        self.X_dtype_ = X_sample.dtype
+        model = self._instantiate_model()
+        output_units = self._check_output(model, X_sample)
+        if not model.compiled:
+            from_logits = output_activation_name(model) == "linear"
+            model.compile(**self._compile_kwargs(output_units, from_logits))
+        self._output_is_logits = loss_from_logits(model.loss)
+        return model
+
+    def _instantiate_model(self):
+        keras = import_keras()
+        if self.model is None:
+            units, activation = self._default_head()
+            return build_mlp(
+                self.n_features_in_,
+                np.atleast_1d(self.hidden_layer_sizes),
+                self.activation,
+                units,
+                activation,
+            )
+        if isinstance(self.model, keras.Model):
+            return clone_untrained(self.model)
+        provided = {"meta": self._meta(), "params": self.get_params(deep=False)}
+        builder_params = inspect.signature(self.model).parameters
+        if "compile_kwargs" in builder_params or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in builder_params.values()
+        ):
+            units, _ = self._default_head()
+            provided["compile_kwargs"] = self._compile_kwargs(units)
+        model = call_model_builder(
+            self.model,
+            params=self.get_params(deep=False),
+            extra_params=self._extra_params(),
+            provided=provided,
+            estimator_name=type(self).__name__,
+        )
+        if not isinstance(model, keras.Model):
+            raise TypeError(
+                f"The model-building function returned {type(model).__name__}, "
+                "not a keras.Model."
+            )
+        return model
+
+    def _check_output(self, model, X_sample) -> int:
+        """Check the output width against the target; return it."""
+        outputs = model(X_sample, training=False)
+        if not hasattr(outputs, "shape"):
+            raise ValueError(
+                f"The model returns {type(outputs).__name__}; skneuro "
+                "estimators need a model with a single output tensor."
+            )
+        shape = tuple(outputs.shape)
+        expected = sorted(self._expected_output_units())
+        if len(shape) != 2 or shape[-1] not in expected:
+            raise ValueError(
+                f"The model's output has shape {shape[1:]} per sample, but the "
+                f"target needs {' or '.join(map(str, expected))} output unit(s) "
+                f"({self._target_description()})."
+            )
+        return shape[-1]
+
+    def _target_description(self) -> str:
+        return f"{self.n_outputs_} output(s)"
+
+    # ------------------------------------------------------------------
+    # Inference
+    # ------------------------------------------------------------------
+    def _make_forward(self) -> None:
+        params = self.get_params(deep=False)
+        batch_size = route_params(params, "predict").get("batch_size", _PREDICT_BATCH_SIZE)
+        transform = self._output_transform() if self._output_is_logits else None
+        self._forward = CompiledForward(
+            self.model_, self.n_features_in_, transform, int(batch_size)
+        )
+
+    def _model_outputs(self, X) -> np.ndarray:
+        """Validated ``X`` through the fitted network, as float64."""
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
+        return self._forward(X).astype(np.float64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "model_")
+

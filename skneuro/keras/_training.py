@@ -1,0 +1,215 @@
+"""The training loop: each epoch is a single TensorFlow graph call.
+
+``Model.fit`` on NumPy arrays pays Python and ``tf.data`` overhead for every
+batch, which dominates for the small networks people put in scikit-learn
+pipelines. Here the data live in tensors, an epoch's shuffled batches run
+inside one traced ``tf.while_loop`` calling ``Model.train_step`` (so custom
+``train_step`` overrides, compiled losses and metrics work unchanged), and
+Keras callbacks see one step per epoch, as with ``steps_per_execution``.
+Training options the loop does not know are handed to ``Model.fit`` instead.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._backend import import_keras, import_tensorflow, is_tensorflow_backend
+
+# Options the graph loop implements itself; any other ``fit__*`` option (or a
+# non-TensorFlow backend) sends training through ``Model.fit``.
+GRAPH_LOOP_OPTIONS = frozenset(
+    {"epochs", "batch_size", "shuffle", "verbose", "callbacks", "validation_split"}
+)
+
+
+@dataclass
+class Batches:
+    """Training (or validation) arrays, already encoded for the model."""
+
+    X: np.ndarray
+    y: np.ndarray
+    sample_weight: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def split_last(self, fraction: float) -> tuple["Batches", "Batches"]:
+        """Keras' ``validation_split``: the last ``fraction`` of the rows."""
+        n_val = int(math.floor(len(self) * fraction))
+        if n_val == 0 or n_val == len(self):
+            raise ValueError(
+                f"validation_split={fraction} leaves no training or no "
+                f"validation samples out of {len(self)}."
+            )
+        cut = len(self) - n_val
+        return self.take(slice(None, cut)), self.take(slice(cut, None))
+
+    def take(self, rows) -> "Batches":
+        return Batches(self.X[rows], self.y[rows], self.sample_weight[rows])
+
+
+def train_model(
+    model,
+    train: Batches,
+    validation: Batches | None,
+    *,
+    epochs: int,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+    callbacks: list,
+    verbose: int,
+    initial_epoch: int = 0,
+    keras_fit_options: dict | None = None,
+) -> dict[str, list[float]]:
+    """Train ``model`` in place and return the per-epoch logs."""
+    if keras_fit_options or not is_tensorflow_backend():
+        return _train_with_model_fit(
+            model,
+            train,
+            validation,
+            epochs=epochs,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            callbacks=callbacks,
+            verbose=verbose,
+            initial_epoch=initial_epoch,
+            options=keras_fit_options or {},
+        )
+    return _train_in_graph(
+        model,
+        train,
+        validation,
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        callbacks=callbacks,
+        verbose=verbose,
+        initial_epoch=initial_epoch,
+    )
+
+
+def _train_with_model_fit(
+    model, train, validation, *, epochs, initial_epoch, options, **fit_kwargs
+):
+    validation_data = None
+    if validation is not None:
+        validation_data = (validation.X, validation.y, validation.sample_weight)
+    history = model.fit(
+        train.X,
+        train.y,
+        sample_weight=train.sample_weight,
+        epochs=initial_epoch + epochs,
+        initial_epoch=initial_epoch,
+        validation_data=validation_data,
+        **fit_kwargs,
+        **options,
+    )
+    return history.history
+
+
+def _build_compiled_state(model, data: Batches) -> None:
+    """Create the compiled loss and metric variables outside of any graph.
+
+    ``Model.fit`` does this symbolically before tracing; one eager evaluation
+    on a single row has the same effect through public methods only.
+    """
+    x, y, w = data.X[:1], data.y[:1], data.sample_weight[:1]
+    y_pred = model(x, training=False)
+    model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=w, training=False)
+    model.compute_metrics(x, y, y_pred, sample_weight=w)
+    model.reset_metrics()
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+
+
+def _graph_pass(model, n_rows: int, batch_size: int, step_name: str, shuffle: bool):
+    """A traced function running ``step_name`` over all batches of the data."""
+    tf = import_tensorflow()
+    n_batches = math.ceil(n_rows / batch_size)
+    step = getattr(model, step_name)
+
+    def one_pass(X, y, w, seed):
+        if shuffle:
+            order = tf.random.experimental.stateless_shuffle(tf.range(n_rows), seed)
+        else:
+            order = tf.range(n_rows)
+
+        def run_batch(i):
+            rows = order[i * batch_size : tf.minimum((i + 1) * batch_size, n_rows)]
+            return step((tf.gather(X, rows), tf.gather(y, rows), tf.gather(w, rows)))
+
+        def body(i):
+            run_batch(i)
+            return (i + 1,)
+
+        # All but the last batch in the loop; the last one returns the logs,
+        # whose metric states have accumulated over the whole pass.
+        tf.while_loop(lambda i: i < n_batches - 1, body, (tf.constant(0),))
+        return run_batch(tf.constant(n_batches - 1))
+
+    return tf.function(one_pass, autograph=False, reduce_retracing=True)
+
+
+def _to_floats(logs) -> dict[str, float]:
+    return {name: float(value) for name, value in logs.items()}
+
+
+def _train_in_graph(
+    model,
+    train,
+    validation,
+    *,
+    epochs,
+    batch_size,
+    shuffle,
+    seed,
+    callbacks,
+    verbose,
+    initial_epoch,
+):
+    tf = import_tensorflow()
+    keras = import_keras()
+    batch_size = min(batch_size, len(train))
+    n_batches = math.ceil(len(train) / batch_size)
+    _build_compiled_state(model, train)
+
+    train_tensors = [tf.constant(a) for a in (train.X, train.y, train.sample_weight)]
+    train_pass = _graph_pass(model, len(train), batch_size, "train_step", shuffle)
+    if validation is not None:
+        val_tensors = [
+            tf.constant(a) for a in (validation.X, validation.y, validation.sample_weight)
+        ]
+        val_batch_size = min(max(batch_size, 1024), len(validation))
+        val_pass = _graph_pass(model, len(validation), val_batch_size, "test_step", False)
+
+    history = keras.callbacks.History()
+    callback_list = keras.callbacks.CallbackList(
+        [*callbacks, history],
+        add_progbar=verbose != 0,
+        model=model,
+        verbose=verbose,
+        epochs=initial_epoch + epochs,
+        steps=n_batches,
+    )
+    model.stop_training = False
+    callback_list.on_train_begin()
+    logs = {}
+    for epoch in range(initial_epoch, initial_epoch + epochs):
+        model.reset_metrics()
+        callback_list.on_epoch_begin(epoch)
+        callback_list.on_train_batch_begin(0)
+        epoch_seed = tf.constant([seed, epoch], dtype=tf.int32)
+        logs = _to_floats(train_pass(*train_tensors, epoch_seed))
+        callback_list.on_train_batch_end(n_batches - 1, logs)
+        if validation is not None:
+            model.reset_metrics()
+            val_logs = _to_floats(val_pass(*val_tensors, epoch_seed))
+            logs.update({f"val_{name}": value for name, value in val_logs.items()})
+        callback_list.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    callback_list.on_train_end(logs)
+    return history.history
