@@ -1,0 +1,634 @@
+"""Item-based collaborative filtering as a scikit-learn transformer."""
+
+import warnings
+from numbers import Integral, Real
+
+import numba
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import (
+    BaseEstimator,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _similarity
+from ._metrics import ndcg_at_k
+from ._model_selection import train_test_split_interactions
+
+# Rows of users scored at a time by predict(): bounds its temporary memory.
+_PREDICT_BLOCK = 2048
+
+
+class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Item-based k-nearest-neighbour collaborative filtering.
+
+    ``X`` is a user x item matrix: rows are users (the samples), columns are
+    items (the features), values are ratings or implicit counts / weights and
+    zero means "no interaction". :meth:`fit` learns, for every item, its ``k``
+    most similar items (:attr:`similarity_`). A user's score for item ``j`` is
+    ``sum_i x_ui * similarity_[i, j]``: every item the user has votes for its
+    neighbours (Deshpande & Karypis 2004). Users need not have been seen
+    during fit: any row is folded in from its interactions.
+
+    Parameters
+    ----------
+    k : int, default=100
+        Neighbours kept per item. An item is never its own neighbour, so all
+        ``k`` slots hold other items (fewer when fewer have a positive
+        similarity).
+    similarity : {"cosine", "adjusted_cosine", "pearson", "jaccard"}, \
+            default="cosine"
+        - ``"cosine"``: cosine of the item columns.
+        - ``"adjusted_cosine"``: cosine after subtracting each user's mean
+          from their (non-zero) values (Sarwar et al. 2001); for ratings.
+        - ``"pearson"``: cosine after subtracting each item's mean from its
+          non-zero values; for ratings.
+        - ``"jaccard"``: co-occurrence count over union count; uses only
+          which entries are non-zero.
+
+        The centred similarities need graded values: on binary data every
+        centred value is zero and there are no neighbours (a warning says so).
+    weighting : {"tfidf", "bm25"} or None, default=None
+        Re-weighting of the values before the similarity, treating items as
+        documents and users as terms (as in ``implicit``): ``"tfidf"`` uses
+        ``sqrt(x) * idf``, ``"bm25"`` the BM25 term weight with
+        ``bm25_k1`` and ``bm25_b``; the inverse user frequency is
+        ``max(0, log(n_items) - log(1 + n_items_of_user))``. Both need
+        non-negative ``X``. Not used by ``"jaccard"``. Scores still use the
+        raw ``X``.
+    shrinkage : float, default=0.0
+        Multiplies each similarity by ``n / (n + shrinkage)`` where ``n`` is
+        the number of users who interacted with both items, damping
+        similarities that rest on few users.
+    min_support : int, default=1
+        Similarities resting on fewer than ``min_support`` common users are
+        dropped.
+    bm25_k1 : float, default=1.2
+        BM25 term-frequency saturation ``K1`` (used with ``weighting="bm25"``).
+    bm25_b : float, default=0.75
+        BM25 length normalisation ``B`` in [0, 1] (``weighting="bm25"``).
+    dense_output : bool, default=True
+        Whether :meth:`transform` returns a dense array (else CSR).
+    n_jobs : int or None, default=None
+        Threads of the similarity and recommendation kernels; None or -1
+        uses all cores.
+
+    Attributes
+    ----------
+    similarity_ : scipy.sparse.csr_array of shape (n_items, n_items)
+        Row ``i`` holds item ``i``'s at most ``k`` neighbours. Kept
+        similarities are strictly positive; the matrix is not symmetric in
+        general (``j`` may be among ``i``'s top ``k`` but not the reverse),
+        and its diagonal is empty.
+    item_popularity_ : ndarray of shape (n_items,)
+        Number of users who interacted with each item during fit; breaks
+        score ties in :meth:`recommend`.
+    item_means_ : ndarray of shape (n_items,)
+        Mean non-zero value of each item (global mean for items without
+        any), the baseline of :meth:`predict`.
+    global_mean_ : float
+        Mean of the non-zero values seen in fit.
+    n_features_in_ : int
+        Number of items seen in fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Item labels, when ``X`` was a DataFrame with string column names.
+
+    See Also
+    --------
+    make_recommendation_scorer : Ranking-metric scorers for model selection.
+    train_test_split_interactions : Per-user hold-out of interactions.
+    InteractionEncoder : Long (user, item, value) table to a user x item matrix.
+
+    Notes
+    -----
+    The neighbour search runs in parallel over items with a dense
+    accumulator per thread and a size-``k`` heap, so memory is
+    ``O(n_items * k)`` plus ``O(n_threads * n_items)``, never
+    ``O(n_items ** 2)``.
+
+    Duplicate ``(user, item)`` entries in sparse input are rejected rather
+    than summed; aggregate them explicitly with :class:`InteractionEncoder`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skneuro.recommend import ItemKNNRecommender
+    >>> X = np.array([[1, 1, 0, 0],
+    ...               [1, 1, 1, 0],
+    ...               [0, 1, 1, 1],
+    ...               [0, 0, 1, 1]])
+    >>> model = ItemKNNRecommender(k=2).fit(X)
+    >>> items, scores = model.recommend([[1, 0, 0, 0]], n=2)
+    >>> items[0]
+    array([1, 2])
+    >>> model.similar_items(3, n=1)[0]
+    array([2])
+    """
+
+    _parameter_constraints: dict = {
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "similarity": [StrOptions({"cosine", "adjusted_cosine", "pearson", "jaccard"})],
+        "weighting": [StrOptions({"tfidf", "bm25"}), None],
+        "shrinkage": [Interval(Real, 0, None, closed="left")],
+        "min_support": [Interval(Integral, 1, None, closed="left")],
+        "bm25_k1": [Interval(Real, 0, None, closed="left")],
+        "bm25_b": [Interval(Real, 0, 1, closed="both")],
+        "dense_output": ["boolean"],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        k: int = 100,
+        *,
+        similarity: str = "cosine",
+        weighting: str | None = None,
+        shrinkage: float = 0.0,
+        min_support: int = 1,
+        bm25_k1: float = 1.2,
+        bm25_b: float = 0.75,
+        dense_output: bool = True,
+        n_jobs: int | None = None,
+    ):
+        self.k = k
+        self.similarity = similarity
+        self.weighting = weighting
+        self.shrinkage = shrinkage
+        self.min_support = min_support
+        self.bm25_k1 = bm25_k1
+        self.bm25_b = bm25_b
+        self.dense_output = dense_output
+        self.n_jobs = n_jobs
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        # tf-idf takes square roots and BM25 saturates counts: both need x >= 0
+        tags.input_tags.positive_only = self.weighting is not None
+        tags.requires_fit = True
+        tags.target_tags.required = False
+        return tags
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn every item's ``k`` nearest neighbours.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_users, n_items)
+            Interactions; zero means none. Sparse CSR/CSC/COO matrices and
+            arrays, dense arrays of any real or boolean dtype, DataFrames.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : ItemKNNRecommender
+            Fitted estimator.
+        """
+        if self.similarity == "jaccard" and self.weighting is not None:
+            raise ValueError(
+                "weighting has no effect with similarity='jaccard', which only "
+                "uses which entries are non-zero; set weighting=None."
+            )
+        X = self._validate_interactions(X, reset=True)
+        n_items = X.shape[1]
+        self.item_popularity_ = np.bincount(X.indices, minlength=n_items)
+        self.global_mean_ = float(X.data.mean()) if X.nnz else 0.0
+        value_sums = np.bincount(X.indices, weights=X.data, minlength=n_items)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.item_means_ = np.where(
+                self.item_popularity_ > 0,
+                value_sums / self.item_popularity_,
+                self.global_mean_,
+            )
+        self.similarity_ = self._item_neighbours(X)
+        return self
+
+    def _validate_interactions(self, X, *, reset):
+        """Validate ``X`` and return it as a canonical float64 CSR copy."""
+        original = X
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            accept_sparse=("csr", "csc", "coo"),
+            dtype=np.float64,
+            ensure_all_finite=True,
+            ensure_non_negative=self.weighting is not None,
+            ensure_min_features=1,
+        )
+        if sp.issparse(X):
+            _check_no_duplicates(X)
+        # an owned copy: the steps below edit it in place
+        X = sp.csr_array(X, copy=X is original or not sp.issparse(original))
+        X.eliminate_zeros()
+        X.sort_indices()
+        if X.indices.dtype != np.int32 and X.nnz < np.iinfo(np.int32).max:
+            # one index type keeps the numba kernels to one compiled version
+            X.indices = X.indices.astype(np.int32)
+            X.indptr = X.indptr.astype(np.int32)
+        return X
+
+    def _item_neighbours(self, X):
+        """Sparse top-``k`` item-item similarity of the user x item CSR ``X``."""
+        n_items = X.shape[1]
+        values = self._similarity_values(X)
+        item_major = values.T.tocsr()
+        support = np.diff(item_major.indptr).astype(np.int64)
+        k = min(self.k, max(n_items - 1, 1))
+        kind = _similarity.JACCARD if self.similarity == "jaccard" else _similarity.DOT
+        with _n_threads(self.n_jobs):
+            neighbours, similarities, counts = _similarity.item_knn(
+                item_major.indptr,
+                item_major.indices,
+                item_major.data,
+                values.indptr,
+                values.indices,
+                values.data,
+                support,
+                k,
+                kind,
+                float(self.shrinkage),
+                int(self.min_support),
+                _similarity.n_chunks_for(n_items),
+            )
+        indptr = np.zeros(n_items + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        keep = np.arange(k) < counts[:, None]
+        similarity = sp.csr_array(
+            (similarities[keep], neighbours[keep], indptr), shape=(n_items, n_items)
+        )
+        similarity.sort_indices()
+        return similarity
+
+    def _similarity_values(self, X):
+        """The matrix whose column dot products are the similarities."""
+        X = X.copy()
+        if self.similarity == "jaccard":
+            X.data[:] = 1.0
+            return X
+        if self.weighting is not None:
+            X.data = self._weights(X)
+        if self.similarity == "adjusted_cosine":
+            counts = np.diff(X.indptr)
+            sums = np.add.reduceat(X.data, X.indptr[:-1]) if X.nnz else np.zeros(0)
+            means = np.zeros(X.shape[0])
+            has = counts > 0
+            means[has] = sums[has] / counts[has]
+            X.data -= np.repeat(means, counts)
+        elif self.similarity == "pearson":
+            counts = np.bincount(X.indices, minlength=X.shape[1])
+            sums = np.bincount(X.indices, weights=X.data, minlength=X.shape[1])
+            means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+            X.data -= means[X.indices]
+        norms = np.sqrt(np.bincount(X.indices, weights=X.data**2, minlength=X.shape[1]))
+        if self.similarity != "cosine" and X.nnz and not norms.any():
+            warnings.warn(
+                f"similarity={self.similarity!r} centres the values, and every "
+                "centred value is zero (binary or constant data): no item has "
+                "neighbours. Use 'cosine' or 'jaccard' for such data.",
+                UserWarning,
+                stacklevel=4,
+            )
+        # an all-zero column has no neighbours; dividing by 1 keeps it zero
+        norms[norms == 0] = 1.0
+        X.data /= norms[X.indices]
+        return X
+
+    def _weights(self, X):
+        """tf-idf or BM25 weights of the non-zero entries of CSR ``X``."""
+        n_items = X.shape[1]
+        items_per_user = np.diff(X.indptr)
+        inverse_user_frequency = np.maximum(
+            0.0, np.log(n_items) - np.log1p(items_per_user)
+        )
+        idf = np.repeat(inverse_user_frequency, items_per_user)
+        if self.weighting == "tfidf":
+            return np.sqrt(X.data) * idf
+        item_length = np.bincount(X.indices, weights=X.data, minlength=n_items)
+        mean_length = item_length.mean()
+        length_norm = (1.0 - self.bm25_b) + self.bm25_b * item_length / (
+            mean_length if mean_length > 0 else 1.0
+        )
+        k1 = self.bm25_k1
+        return X.data * (k1 + 1.0) / (k1 * length_norm[X.indices] + X.data) * idf
+
+    # -------------------------------------------------------------- scoring
+
+    def transform(self, X):
+        """Score every item for every user row: ``X @ similarity_``.
+
+        Items the user already has are scored too; :meth:`recommend` is the
+        method that filters them.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_users, n_items)
+            Users' interactions, seen in fit or not.
+
+        Returns
+        -------
+        scores : ndarray or scipy.sparse.csr_array of shape (n_users, n_items)
+            Dense unless ``dense_output=False``.
+        """
+        check_is_fitted(self)
+        X = self._validate_interactions(X, reset=False)
+        scores = X @ self.similarity_
+        return scores.toarray() if self.dense_output else scores
+
+    def recommend(self, X, n: int = 10, *, exclude_seen: bool = True, items=None):
+        """Top-``n`` items for every user row of ``X``.
+
+        Items are ranked by decreasing score; ties, notably the zero score of
+        every item no neighbour reaches, are broken by fit-time popularity
+        (then column order). So a user with no interactions, or whose items
+        have few neighbours, gets popular items with score 0, and lists are
+        always as long as the eligible catalogue allows. ``exclude_seen`` is a
+        hard filter: a list is shorter than ``n`` (never padded) when fewer
+        than ``n`` eligible items remain.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_users, n_items)
+            Users' interactions; users need not have been seen in fit.
+        n : int, default=10
+            Length of each list; larger than the catalogue is allowed.
+        exclude_seen : bool, default=True
+            Never recommend an item that is non-zero in the user's row.
+        items : array-like of item labels, default=None
+            Recommend only among these items (all items when None).
+
+        Returns
+        -------
+        items : list of ndarray
+            One array of item labels per user, best first: column names of a
+            fitted DataFrame, else column indices.
+        scores : list of ndarray
+            The matching scores.
+        """
+        ranked, scores, counts = self._recommend(
+            X, n, exclude_seen=exclude_seen, items=items
+        )
+        labels = self._item_labels()
+        return (
+            [labels[row[:c]] for row, c in zip(ranked, counts)],
+            [row[:c] for row, c in zip(scores, counts)],
+        )
+
+    def _recommend_indices(self, X, n, exclude_seen=True):
+        """``(n_users, n)`` column indices, -1 in unused slots (for metrics)."""
+        return self._recommend(X, n, exclude_seen=exclude_seen, items=None)[0]
+
+    def _recommend(self, X, n, *, exclude_seen, items):
+        check_is_fitted(self)
+        if not isinstance(n, Integral) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}.")
+        allowed = self._allowed_items(items)
+        X = self._validate_interactions(X, reset=False)
+        n = int(min(n, self.n_features_in_))
+        similarity = self.similarity_
+        popularity_rank = _popularity_rank(self.item_popularity_)
+        with _n_threads(self.n_jobs):
+            return _similarity.recommend_top_n(
+                X.indptr,
+                X.indices,
+                X.data,
+                similarity.indptr,
+                similarity.indices,
+                similarity.data,
+                n,
+                bool(exclude_seen),
+                allowed,
+                popularity_rank,
+                np.argsort(popularity_rank),
+                _similarity.n_chunks_for(X.shape[0]),
+            )
+
+    def _allowed_items(self, items):
+        allowed = np.ones(self.n_features_in_, dtype=bool)
+        if items is not None:
+            allowed[:] = False
+            allowed[
+                self._item_positions(np.atleast_1d(np.asarray(items, dtype=object)))
+            ] = True
+        return allowed
+
+    def _item_labels(self):
+        if hasattr(self, "feature_names_in_"):
+            return self.feature_names_in_
+        return np.arange(self.n_features_in_)
+
+    def _item_positions(self, labels):
+        """Column positions of item labels; KeyError for an unknown one."""
+        known = self._item_labels()
+        position = {label: i for i, label in enumerate(known.tolist())}
+        try:
+            return np.array(
+                [position[label] for label in np.asarray(labels).tolist()],
+                dtype=np.int64,
+            )
+        except (KeyError, TypeError) as exc:
+            unknown = [label for label in labels if label not in position]
+            raise KeyError(
+                f"Unknown item label(s) {unknown[:5]}: not among the "
+                f"{self.n_features_in_} items seen in fit."
+            ) from exc
+
+    def similar_items(self, item, n: int = 10):
+        """The ``n`` items most similar to ``item``.
+
+        Parameters
+        ----------
+        item : label
+            A column name of the fitted DataFrame, else a column index.
+        n : int, default=10
+            At most ``n`` neighbours are returned; fewer when the item has
+            fewer than ``n`` kept neighbours (at most ``k``).
+
+        Returns
+        -------
+        items : ndarray
+            Neighbour labels by decreasing similarity.
+        similarities : ndarray
+            Their similarities.
+        """
+        check_is_fitted(self)
+        if not isinstance(n, Integral) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"n must be a positive integer, got {n!r}.")
+        (position,) = self._item_positions([item])
+        row = self.similarity_[[position]]
+        order = np.lexsort((row.indices, -row.data))[:n]
+        return self._item_labels()[row.indices[order]], row.data[order]
+
+    def explain(self, x_row, item, n: int | None = None):
+        """Which of a user's items make up their score for ``item``, and how much.
+
+        Parameters
+        ----------
+        x_row : array-like or sparse matrix of shape (n_items,) or (1, n_items)
+            One user's interactions.
+        item : label
+            The recommended item (a column name or index, as in fit).
+        n : int or None, default=None
+            Return only the ``n`` largest contributions.
+
+        Returns
+        -------
+        items : ndarray
+            The user's items that are neighbours of ``item``, by decreasing
+            contribution ``x_ui * similarity_[i, item]``.
+        contributions : ndarray
+            Those contributions; they sum to the user's score for ``item``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skneuro.recommend import ItemKNNRecommender
+        >>> X = np.array([[1, 1, 0], [1, 1, 1], [0, 1, 1]])
+        >>> model = ItemKNNRecommender().fit(X)
+        >>> items, contributions = model.explain([1, 1, 0], item=2)
+        >>> items
+        array([1, 0])
+        >>> bool(np.isclose(contributions.sum(), model.transform([[1, 1, 0]])[0, 2]))
+        True
+        """
+        check_is_fitted(self)
+        if sp.issparse(x_row):
+            row = x_row
+        else:
+            row = np.asarray(x_row)
+            row = row.reshape(1, -1) if row.ndim == 1 else row
+        X = self._validate_interactions(row, reset=False)
+        if X.shape[0] != 1:
+            raise ValueError(f"x_row must hold one user, got {X.shape[0]} rows.")
+        (position,) = self._item_positions([item])
+        column = self.similarity_[:, [position]].toarray().ravel()
+        contributions = X.data * column[X.indices]
+        nonzero = contributions != 0
+        owned, contributions = X.indices[nonzero], contributions[nonzero]
+        order = np.lexsort((owned, -contributions))[:n]
+        return self._item_labels()[owned[order]], contributions[order]
+
+    def predict(self, X):
+        """Estimate every rating with a mean-centred neighbourhood average.
+
+        ``r_uj = mu_j + sum_i s_ji (x_ui - mu_i) / sum_i |s_ji|`` over the
+        user's items ``i`` among item ``j``'s kept neighbours (item-based
+        KNNWithMeans), where ``mu`` are the fit-time item means. Without such
+        a neighbour the estimate is ``mu_j``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_users, n_items)
+            Users' known ratings.
+
+        Returns
+        -------
+        ratings : ndarray of shape (n_users, n_items)
+            Dense estimates for every item, computed in blocks of users.
+        """
+        check_is_fitted(self)
+        X = self._validate_interactions(X, reset=False)
+        # neighbours of the target item j are row j of similarity_
+        neighbours_t = sp.csr_array(self.similarity_.T)
+        abs_neighbours_t = abs(neighbours_t)
+        ratings = np.empty(X.shape, dtype=np.float64)
+        for start in range(0, X.shape[0], _PREDICT_BLOCK):
+            block = X[start : start + _PREDICT_BLOCK]
+            centred = block.copy()
+            centred.data -= self.item_means_[centred.indices]
+            known = block.copy()
+            known.data[:] = 1.0
+            numerator = (centred @ neighbours_t).toarray()
+            denominator = (known @ abs_neighbours_t).toarray()
+            np.divide(numerator, denominator, out=numerator, where=denominator > 0)
+            numerator[denominator <= 0] = 0.0
+            ratings[start : start + block.shape[0]] = self.item_means_ + numerator
+        return ratings
+
+    def score(self, X, y=None):
+        """NDCG@10 on hidden interactions of the users of ``X``.
+
+        A deterministic 20% of each user's interactions (at least one, and
+        never the user's last one; seed 0) is hidden, the model folds each
+        user in from the rest and recommends 10 unseen items. Users are the
+        samples, so cross-validation holds whole users out. Use
+        :func:`make_recommendation_scorer` for another metric, cut-off or
+        hold-out.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_users, n_items)
+            Interactions of the users to evaluate.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean NDCG@10 over the users with a hidden interaction.
+        """
+        check_is_fitted(self)
+        X_train, X_test = train_test_split_interactions(
+            X, test_size=0.2, random_state=0
+        )
+        return ndcg_at_k(X_test, self._recommend_indices(X_train, 10), k=10)
+
+
+def _check_no_duplicates(X):
+    """Refuse sparse input that holds a (user, item) pair more than once."""
+    if X.format == "coo":
+        keys = X.row.astype(np.int64) * X.shape[1] + X.col
+        duplicated = np.unique(keys).size != keys.size
+    else:
+        duplicated = not X.has_canonical_format and _csr_has_duplicates(X)
+    if duplicated:
+        raise ValueError(
+            "X holds some (user, item) pairs more than once. They are not "
+            "summed silently: aggregate them first, e.g. with "
+            "InteractionEncoder(duplicates='sum' | 'max' | 'last')."
+        )
+
+
+def _csr_has_duplicates(X):
+    compressed = X.tocsr() if X.format == "csc" else X
+    major = np.repeat(
+        np.arange(compressed.shape[0], dtype=np.int64), np.diff(compressed.indptr)
+    )
+    keys = major * compressed.shape[1] + compressed.indices
+    return np.unique(keys).size != keys.size
+
+
+def _popularity_rank(popularity):
+    """Rank 0 for the most popular item; ties go to the smaller column."""
+    order = np.lexsort((np.arange(popularity.size), -popularity))
+    rank = np.empty(popularity.size, dtype=np.int64)
+    rank[order] = np.arange(popularity.size)
+    return rank
+
+
+class _n_threads:
+    """Context manager running numba kernels with ``n_jobs`` threads."""
+
+    def __init__(self, n_jobs):
+        n_cores = numba.config.NUMBA_NUM_THREADS
+        if n_jobs is None or n_jobs == -1:
+            self.n = n_cores
+        elif n_jobs < -1:
+            self.n = max(1, n_cores + 1 + n_jobs)
+        else:
+            self.n = max(1, min(n_jobs, n_cores))
+
+    def __enter__(self):
+        self.previous = numba.get_num_threads()
+        numba.set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        numba.set_num_threads(self.previous)

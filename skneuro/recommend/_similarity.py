@@ -1,0 +1,307 @@
+"""Numba kernels: item-item top-k similarity and top-n recommendation.
+
+Both kernels follow the same pattern: rows (items or users) are spread over
+``n_chunks`` interleaved chunks run in parallel; each chunk owns a dense
+accumulator of length ``n_items`` plus the list of the columns it touched, so
+a row costs time proportional to the co-occurrences it really has and the
+accumulator is reset by walking that list, never the whole array. Memory is
+``O(n_chunks * n_items)`` for the accumulators plus the ``O(n_rows * k)``
+output, never ``O(n_items ** 2)``.
+
+Interleaving (chunk ``c`` takes rows ``c, c + n_chunks, ...``) balances the
+load when popular items or heavy users are clustered in the index order.
+"""
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+# How the item kernel turns a dot product and a co-support count into a
+# similarity.
+DOT = 0  # dot product of already weighted / centred / normalised vectors
+JACCARD = 1  # |U_i & U_j| / |U_i | U_j|, from co-support counts only
+
+
+def n_chunks_for(n_rows: int) -> int:
+    """Number of interleaved chunks: a few per thread, at most one per row."""
+    return max(1, min(n_rows, 8 * numba.get_num_threads()))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _worse(value_a, rank_a, value_b, rank_b):
+    """Whether candidate a ranks below candidate b (lower value, then rank)."""
+    return value_a < value_b or (value_a == value_b and rank_a > rank_b)
+
+
+@njit(cache=True, nogil=True)
+def _sift_down(heap_idx, heap_val, heap_rank, size):
+    """Restore the min-heap (worst candidate at the root) after a replace."""
+    pos = 0
+    while True:
+        child = 2 * pos + 1
+        if child >= size:
+            return
+        right = child + 1
+        if right < size and _worse(
+            heap_val[right], heap_rank[right], heap_val[child], heap_rank[child]
+        ):
+            child = right
+        if not _worse(heap_val[child], heap_rank[child], heap_val[pos], heap_rank[pos]):
+            return
+        heap_idx[pos], heap_idx[child] = heap_idx[child], heap_idx[pos]
+        heap_val[pos], heap_val[child] = heap_val[child], heap_val[pos]
+        heap_rank[pos], heap_rank[child] = heap_rank[child], heap_rank[pos]
+        pos = child
+
+
+@njit(cache=True, nogil=True)
+def _sift_up(heap_idx, heap_val, heap_rank, pos):
+    """Restore the min-heap after appending at ``pos``."""
+    while pos > 0:
+        parent = (pos - 1) // 2
+        if not _worse(
+            heap_val[pos], heap_rank[pos], heap_val[parent], heap_rank[parent]
+        ):
+            return
+        heap_idx[pos], heap_idx[parent] = heap_idx[parent], heap_idx[pos]
+        heap_val[pos], heap_val[parent] = heap_val[parent], heap_val[pos]
+        heap_rank[pos], heap_rank[parent] = heap_rank[parent], heap_rank[pos]
+        pos = parent
+
+
+@njit(cache=True, nogil=True)
+def _select_top(cand, n_cand, values, rank, k, out_idx, out_val):
+    """Write the ``k`` best of ``cand[:n_cand]`` into ``out_idx``/``out_val``.
+
+    Best means highest ``values[c]``, ties broken by smaller ``rank[c]``
+    (unique per column), so the result never depends on visiting order.
+    A size-``k`` min-heap makes this one pass in which most candidates are
+    rejected by a single comparison with the root. Writes the winners in
+    ranking order and returns how many there are, ``min(k, n_cand)``.
+    """
+    size = 0
+    heap_idx = np.empty(k, dtype=np.int64)
+    heap_val = np.empty(k)
+    heap_rank = np.empty(k, dtype=np.int64)
+    for t in range(n_cand):
+        c = cand[t]
+        v = values[c]
+        r = rank[c]
+        if size < k:
+            heap_idx[size] = c
+            heap_val[size] = v
+            heap_rank[size] = r
+            _sift_up(heap_idx, heap_val, heap_rank, size)
+            size += 1
+        elif _worse(heap_val[0], heap_rank[0], v, r):
+            heap_idx[0] = c
+            heap_val[0] = v
+            heap_rank[0] = r
+            _sift_down(heap_idx, heap_val, heap_rank, size)
+    # pop the worst to the back until the heap is empty: best comes first
+    for last in range(size - 1, -1, -1):
+        out_idx[last] = heap_idx[0]
+        out_val[last] = heap_val[0]
+        heap_idx[0] = heap_idx[last]
+        heap_val[0] = heap_val[last]
+        heap_rank[0] = heap_rank[last]
+        _sift_down(heap_idx, heap_val, heap_rank, last)
+    return size
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def item_knn(
+    item_indptr,
+    item_users,
+    item_values,
+    user_indptr,
+    user_items,
+    user_values,
+    support,
+    k,
+    kind,
+    shrinkage,
+    min_support,
+    n_chunks,
+):
+    """Top-``k`` positive neighbours of every item.
+
+    ``item_*`` is the item-major CSR (items x users) and ``user_*`` the
+    user-major CSR (users x items) of the same, already weighted and
+    normalised, matrix. ``support[i]`` is the number of users of item ``i``
+    (Jaccard's denominator). An item is never its own neighbour.
+
+    Returns ``(neighbours, similarities, counts)``; ``neighbours[i, :counts[i]]``
+    holds item ``i``'s neighbours by decreasing similarity.
+    """
+    n_items = item_indptr.shape[0] - 1
+    neighbours = np.empty((n_items, k), dtype=np.int32)
+    similarities = np.empty((n_items, k), dtype=np.float64)
+    counts = np.zeros(n_items, dtype=np.int32)
+    rank = np.arange(n_items)
+    # co-support counts cost a random write per co-occurrence: skip them
+    # when nothing needs them
+    need_support = kind == JACCARD or shrinkage > 0.0 or min_support > 1
+    for chunk in prange(n_chunks):
+        dot = np.zeros(n_items)
+        co_support = np.zeros(n_items if need_support else 0, dtype=np.int32)
+        # last_row[j] == i marks j as already a candidate of row i, so the
+        # marks never need resetting
+        last_row = np.full(n_items, -1, dtype=np.int32)
+        cand = np.empty(n_items, dtype=np.int32)
+        kept = np.empty(n_items, dtype=np.int32)
+        for i in range(chunk, n_items, n_chunks):
+            n_cand = 0
+            last_row[i] = i  # never its own neighbour
+            for p in range(item_indptr[i], item_indptr[i + 1]):
+                u = item_users[p]
+                x_ui = item_values[p]
+                # the hot loop, written twice so the common case carries no
+                # co-support bookkeeping
+                if need_support:
+                    for q in range(user_indptr[u], user_indptr[u + 1]):
+                        j = user_items[q]
+                        if last_row[j] != i:
+                            last_row[j] = i
+                            cand[n_cand] = j
+                            n_cand += 1
+                        dot[j] += x_ui * user_values[q]
+                        co_support[j] += 1
+                else:
+                    for q in range(user_indptr[u], user_indptr[u + 1]):
+                        j = user_items[q]
+                        if last_row[j] != i:
+                            last_row[j] = i
+                            cand[n_cand] = j
+                            n_cand += 1
+                        dot[j] += x_ui * user_values[q]
+            dot[i] = 0.0
+            # finish the similarity in place; keep strictly positive ones
+            n_kept = 0
+            for t in range(n_cand):
+                j = cand[t]
+                s = dot[j]
+                if need_support:
+                    n_ij = co_support[j]
+                    co_support[j] = 0
+                    if kind == JACCARD:
+                        s = n_ij / (support[i] + support[j] - n_ij)
+                    if n_ij < min_support:
+                        s = 0.0
+                    elif shrinkage > 0.0:
+                        s *= n_ij / (n_ij + shrinkage)
+                    dot[j] = s
+                if s > 0.0:
+                    kept[n_kept] = j
+                    n_kept += 1
+            counts[i] = _select_top(
+                kept, n_kept, dot, rank, k, neighbours[i], similarities[i]
+            )
+            for t in range(n_cand):
+                dot[cand[t]] = 0.0
+            if need_support:
+                co_support[i] = 0
+    return neighbours, similarities, counts
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def recommend_top_n(
+    user_indptr,
+    user_items,
+    user_values,
+    sim_indptr,
+    sim_indices,
+    sim_values,
+    n,
+    exclude_seen,
+    allowed,
+    popularity_rank,
+    popularity_order,
+    n_chunks,
+):
+    """Top-``n`` items for every user row, scores ``x_u @ S``.
+
+    Only ``allowed`` items are returned and, when ``exclude_seen``, never an
+    item of the user's row. Ranking is by decreasing score, ties (notably the
+    zero scores of items no neighbour reaches) by popularity rank; so a row
+    gets ``min(n, n_eligible)`` items and an empty row gets the most popular
+    eligible items with score 0. Unused slots hold item -1 and score NaN.
+    """
+    n_users = user_indptr.shape[0] - 1
+    n_items = allowed.shape[0]
+    items = np.full((n_users, n), -1, dtype=np.int64)
+    scores = np.full((n_users, n), np.nan)
+    counts = np.zeros(n_users, dtype=np.int64)
+    for chunk in prange(n_chunks):
+        acc = np.zeros(n_items)
+        touched = np.zeros(n_items, dtype=np.bool_)
+        seen_by = np.full(n_items, -1, dtype=np.int64)
+        cand = np.empty(n_items, dtype=np.int64)
+        pick = np.empty(n_items, dtype=np.int64)
+        for u in range(chunk, n_users, n_chunks):
+            n_cand = 0
+            for p in range(user_indptr[u], user_indptr[u + 1]):
+                i = user_items[p]
+                x_ui = user_values[p]
+                seen_by[i] = u
+                for q in range(sim_indptr[i], sim_indptr[i + 1]):
+                    j = sim_indices[q]
+                    if not touched[j]:
+                        touched[j] = True
+                        cand[n_cand] = j
+                        n_cand += 1
+                    acc[j] += x_ui * sim_values[q]
+            # positive scores first
+            n_pick = 0
+            for t in range(n_cand):
+                j = cand[t]
+                if (
+                    acc[j] > 0.0
+                    and allowed[j]
+                    and not (exclude_seen and seen_by[j] == u)
+                ):
+                    pick[n_pick] = j
+                    n_pick += 1
+            filled = _select_top(
+                pick, n_pick, acc, popularity_rank, n, items[u], scores[u]
+            )
+            # then zero scores by popularity
+            for t in range(n_items):
+                if filled == n:
+                    break
+                j = popularity_order[t]
+                if (
+                    acc[j] == 0.0
+                    and allowed[j]
+                    and not (exclude_seen and seen_by[j] == u)
+                ):
+                    items[u, filled] = j
+                    scores[u, filled] = 0.0
+                    filled += 1
+            # negative scores (possible only with negative input values) last
+            if filled < n:
+                n_pick = 0
+                for t in range(n_cand):
+                    j = cand[t]
+                    if (
+                        acc[j] < 0.0
+                        and allowed[j]
+                        and not (exclude_seen and seen_by[j] == u)
+                    ):
+                        pick[n_pick] = j
+                        n_pick += 1
+                filled += _select_top(
+                    pick,
+                    n_pick,
+                    acc,
+                    popularity_rank,
+                    n - filled,
+                    items[u, filled:],
+                    scores[u, filled:],
+                )
+            counts[u] = filled
+            for t in range(n_cand):
+                j = cand[t]
+                touched[j] = False
+                acc[j] = 0.0
+    return items, scores, counts
