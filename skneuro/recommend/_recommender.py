@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numba
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
@@ -472,7 +473,8 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        x_row : array-like or sparse matrix of shape (n_items,) or (1, n_items)
+        x_row : array-like, Series, DataFrame or sparse matrix of shape \
+                (n_items,) or (1, n_items)
             One user's interactions.
         item : label
             The recommended item (a column name or index, as in fit).
@@ -500,7 +502,9 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         True
         """
         check_is_fitted(self)
-        if sp.issparse(x_row):
+        if isinstance(x_row, pd.Series):
+            row = x_row.to_frame().T  # keeps the item labels for validation
+        elif sp.issparse(x_row) or isinstance(x_row, pd.DataFrame):
             row = x_row
         else:
             row = np.asarray(x_row)
