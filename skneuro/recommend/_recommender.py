@@ -213,8 +213,10 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return self
 
     def _validate_interactions(self, X, *, reset):
-        """Validate ``X`` and return it as a canonical float64 CSR copy."""
-        original = X
+        """Validate ``X`` and return it as canonical float64 CSR.
+
+        The result may share memory with the caller's ``X``: read it only.
+        """
         X = validate_data(
             self,
             X,
@@ -227,69 +229,77 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         )
         if sp.issparse(X):
             _check_no_duplicates(X)
-        # an owned copy: the steps below edit it in place
-        X = sp.csr_array(X, copy=X is original or not sp.issparse(original))
-        X.eliminate_zeros()
-        X.sort_indices()
+        X = sp.csr_array(X)  # no copy when X already is float64 CSR
+        if not X.has_sorted_indices or (X.data == 0).any():
+            X = X.copy()
+            X.eliminate_zeros()
+            X.sort_indices()
         if X.indices.dtype != np.int32 and X.nnz < np.iinfo(np.int32).max:
             # one index type keeps the numba kernels to one compiled version
-            X.indices = X.indices.astype(np.int32)
-            X.indptr = X.indptr.astype(np.int32)
+            X = sp.csr_array(
+                (X.data, X.indices.astype(np.int32), X.indptr.astype(np.int32)),
+                shape=X.shape,
+            )
         return X
 
     def _item_neighbours(self, X):
         """Sparse top-``k`` item-item similarity of the user x item CSR ``X``."""
         n_items = X.shape[1]
-        values = self._similarity_values(X)
-        item_major = values.T.tocsr()
-        support = np.diff(item_major.indptr).astype(np.int64)
+        values, inv_norms, unit_values = self._similarity_values(X)
+        if unit_values:
+            # the kernel reads no values: transpose a 1-byte pattern instead
+            pattern = sp.csr_array(
+                (np.ones(X.nnz, dtype=np.int8), X.indices, X.indptr), shape=X.shape
+            )
+            item_major = pattern.T.tocsr()
+            item_values = user_values = np.empty(0)
+        else:
+            item_major = values.T.tocsr()
+            item_values, user_values = item_major.data, values.data
+        support = np.diff(item_major.indptr).astype(np.float64)
         k = min(self.k, max(n_items - 1, 1))
         kind = _similarity.JACCARD if self.similarity == "jaccard" else _similarity.DOT
         with _n_threads(self.n_jobs):
             neighbours, similarities, counts = _similarity.item_knn(
-                item_major.indptr,
-                item_major.indices,
-                item_major.data,
-                values.indptr,
-                values.indices,
-                values.data,
+                _unsigned(item_major.indptr),
+                _unsigned(item_major.indices),
+                item_values,
+                _unsigned(values.indptr),
+                _unsigned(values.indices),
+                user_values,
+                inv_norms,
                 support,
                 k,
                 kind,
+                unit_values,
                 float(self.shrinkage),
                 int(self.min_support),
                 _similarity.n_chunks_for(n_items),
             )
-        indptr = np.zeros(n_items + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
-        keep = np.arange(k) < counts[:, None]
-        similarity = sp.csr_array(
-            (similarities[keep], neighbours[keep], indptr), shape=(n_items, n_items)
-        )
-        similarity.sort_indices()
-        return similarity
+        del item_major, values
+        return _compact_to_csr(neighbours, similarities, counts)
 
     def _similarity_values(self, X):
-        """The matrix whose column dot products are the similarities."""
-        X = X.copy()
+        """Values whose column dot products, scaled by ``inv_norms``, are the
+        similarities; ``unit_values`` when every value is 1 (binary data,
+        Jaccard), which the kernel then never reads."""
+        n_items = X.shape[1]
         if self.similarity == "jaccard":
-            X.data[:] = 1.0
-            return X
-        if self.weighting is not None:
-            X.data = self._weights(X)
+            return X, np.ones(n_items), True
+        data = self._weights(X) if self.weighting is not None else X.data
         if self.similarity == "adjusted_cosine":
             counts = np.diff(X.indptr)
-            sums = np.add.reduceat(X.data, X.indptr[:-1]) if X.nnz else np.zeros(0)
+            sums = np.add.reduceat(data, X.indptr[:-1]) if X.nnz else np.zeros(0)
             means = np.zeros(X.shape[0])
             has = counts > 0
             means[has] = sums[has] / counts[has]
-            X.data -= np.repeat(means, counts)
+            data = data - np.repeat(means, counts)
         elif self.similarity == "pearson":
-            counts = np.bincount(X.indices, minlength=X.shape[1])
-            sums = np.bincount(X.indices, weights=X.data, minlength=X.shape[1])
+            counts = np.bincount(X.indices, minlength=n_items)
+            sums = np.bincount(X.indices, weights=data, minlength=n_items)
             means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-            X.data -= means[X.indices]
-        norms = np.sqrt(np.bincount(X.indices, weights=X.data**2, minlength=X.shape[1]))
+            data = data - means[X.indices]
+        norms = np.sqrt(np.bincount(X.indices, weights=data**2, minlength=n_items))
         if self.similarity != "cosine" and X.nnz and not norms.any():
             warnings.warn(
                 f"similarity={self.similarity!r} centres the values, and every "
@@ -298,10 +308,11 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=4,
             )
-        # an all-zero column has no neighbours; dividing by 1 keeps it zero
-        norms[norms == 0] = 1.0
-        X.data /= norms[X.indices]
-        return X
+        # an all-zero column has no neighbours whatever its scale
+        inv_norms = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+        unit_values = bool(X.nnz) and bool((data == 1.0).all())
+        values = sp.csr_array((data, X.indices, X.indptr), shape=X.shape)
+        return values, inv_norms, unit_values
 
     def _weights(self, X):
         """tf-idf or BM25 weights of the non-zero entries of CSR ``X``."""
@@ -398,11 +409,11 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         popularity_rank = _popularity_rank(self.item_popularity_)
         with _n_threads(self.n_jobs):
             return _similarity.recommend_top_n(
-                X.indptr,
-                X.indices,
+                _unsigned(X.indptr),
+                _unsigned(X.indices),
                 X.data,
-                similarity.indptr,
-                similarity.indices,
+                _unsigned(similarity.indptr),
+                _unsigned(similarity.indices),
                 similarity.data,
                 n,
                 bool(exclude_seen),
@@ -610,6 +621,35 @@ def _csr_has_duplicates(X):
     return np.unique(keys).size != keys.size
 
 
+def _compact_to_csr(neighbours, similarities, counts):
+    """CSR from the kernel's ``(n_items, k)`` neighbour arrays, without copies
+    when every row is full (the common case)."""
+    n_items, k = neighbours.shape
+    indptr = np.zeros(n_items + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    if (counts == k).all():
+        indices, data = neighbours.reshape(-1), similarities.reshape(-1)
+    else:
+        keep = np.arange(k) < counts[:, None]
+        indices, data = neighbours[keep], similarities[keep]
+    similarity = sp.csr_array((data, indices, indptr), shape=(n_items, n_items))
+    similarity.sort_indices()
+    return similarity
+
+
+def _unsigned(index_array):
+    """``uint32`` view (or copy) of a non-negative index array.
+
+    numba checks every signed index for Python-style negative wrap-around;
+    unsigned indices skip that test, which is measurable in the hot loops.
+    """
+    if index_array.dtype == np.int32:
+        return index_array.view(np.uint32)
+    if index_array.size and index_array.max() > np.iinfo(np.uint32).max:
+        return index_array.astype(np.uint64)
+    return index_array.astype(np.uint32)
+
+
 def _popularity_rank(popularity):
     """Rank 0 for the most popular item; ties go to the smaller column."""
     order = np.lexsort((np.arange(popularity.size), -popularity))
@@ -633,6 +673,10 @@ class _n_threads:
     def __enter__(self):
         self.previous = numba.get_num_threads()
         numba.set_num_threads(self.n)
+        # hand chunks to threads one at a time, so a thread slowed down by
+        # heavy rows or by other processes does not hold back the others
+        self.previous_chunksize = numba.set_parallel_chunksize(1)
 
     def __exit__(self, *exc):
+        numba.set_parallel_chunksize(self.previous_chunksize)
         numba.set_num_threads(self.previous)

@@ -24,7 +24,7 @@ JACCARD = 1  # |U_i & U_j| / |U_i | U_j|, from co-support counts only
 
 def n_chunks_for(n_rows: int) -> int:
     """Number of interleaved chunks: a few per thread, at most one per row."""
-    return max(1, min(n_rows, 8 * numba.get_num_threads()))
+    return max(1, min(n_rows, 32 * numba.get_num_threads()))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -70,35 +70,31 @@ def _sift_up(heap_idx, heap_val, heap_rank, pos):
 
 
 @njit(cache=True, nogil=True)
-def _select_top(cand, n_cand, values, rank, k, out_idx, out_val):
-    """Write the ``k`` best of ``cand[:n_cand]`` into ``out_idx``/``out_val``.
+def _heap_offer(heap_idx, heap_val, heap_rank, size, k, c, v, r):
+    """Offer candidate ``c`` (value ``v``, rank ``r``) to a size-``k`` heap.
 
-    Best means highest ``values[c]``, ties broken by smaller ``rank[c]``
-    (unique per column), so the result never depends on visiting order.
-    A size-``k`` min-heap makes this one pass in which most candidates are
-    rejected by a single comparison with the root. Writes the winners in
-    ranking order and returns how many there are, ``min(k, n_cand)``.
+    The heap keeps the ``k`` best candidates seen so far with the worst at
+    the root, so most candidates are rejected by one comparison. Best means
+    highest value, ties broken by smaller rank (unique per column), so the
+    result never depends on visiting order. Returns the new size.
     """
-    size = 0
-    heap_idx = np.empty(k, dtype=np.int64)
-    heap_val = np.empty(k)
-    heap_rank = np.empty(k, dtype=np.int64)
-    for t in range(n_cand):
-        c = cand[t]
-        v = values[c]
-        r = rank[c]
-        if size < k:
-            heap_idx[size] = c
-            heap_val[size] = v
-            heap_rank[size] = r
-            _sift_up(heap_idx, heap_val, heap_rank, size)
-            size += 1
-        elif _worse(heap_val[0], heap_rank[0], v, r):
-            heap_idx[0] = c
-            heap_val[0] = v
-            heap_rank[0] = r
-            _sift_down(heap_idx, heap_val, heap_rank, size)
-    # pop the worst to the back until the heap is empty: best comes first
+    if size < k:
+        heap_idx[size] = c
+        heap_val[size] = v
+        heap_rank[size] = r
+        _sift_up(heap_idx, heap_val, heap_rank, size)
+        return size + 1
+    if _worse(heap_val[0], heap_rank[0], v, r):
+        heap_idx[0] = c
+        heap_val[0] = v
+        heap_rank[0] = r
+        _sift_down(heap_idx, heap_val, heap_rank, size)
+    return size
+
+
+@njit(cache=True, nogil=True)
+def _heap_drain(heap_idx, heap_val, heap_rank, size, out_idx, out_val):
+    """Empty the heap into ``out_idx``/``out_val``, best first."""
     for last in range(size - 1, -1, -1):
         out_idx[last] = heap_idx[0]
         out_val[last] = heap_val[0]
@@ -109,6 +105,22 @@ def _select_top(cand, n_cand, values, rank, k, out_idx, out_val):
     return size
 
 
+@njit(cache=True, nogil=True)
+def _select_top(cand, n_cand, values, rank, k, out_idx, out_val):
+    """Write the ``k`` best of ``cand[:n_cand]`` (by ``values``, then ``rank``)
+    into ``out_idx``/``out_val``, best first; return how many."""
+    heap_idx = np.empty(k, dtype=np.int64)
+    heap_val = np.empty(k)
+    heap_rank = np.empty(k, dtype=np.int64)
+    size = 0
+    for t in range(n_cand):
+        c = cand[t]
+        size = _heap_offer(
+            heap_idx, heap_val, heap_rank, size, k, c, values[c], rank[c]
+        )
+    return _heap_drain(heap_idx, heap_val, heap_rank, size, out_idx, out_val)
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def item_knn(
     item_indptr,
@@ -117,9 +129,11 @@ def item_knn(
     user_indptr,
     user_items,
     user_values,
+    inv_norms,
     support,
     k,
     kind,
+    unit_values,
     shrinkage,
     min_support,
     n_chunks,
@@ -127,9 +141,12 @@ def item_knn(
     """Top-``k`` positive neighbours of every item.
 
     ``item_*`` is the item-major CSR (items x users) and ``user_*`` the
-    user-major CSR (users x items) of the same, already weighted and
-    normalised, matrix. ``support[i]`` is the number of users of item ``i``
-    (Jaccard's denominator). An item is never its own neighbour.
+    user-major CSR (users x items) of the same (weighted, centred) matrix.
+    A ``DOT`` similarity is ``x_i . x_j * inv_norms[i] * inv_norms[j]``.
+    With ``unit_values`` every stored value is taken as 1 and the value
+    arrays are not read: the dot product is then the co-support count, which
+    is all Jaccard needs and makes binary data cheaper. ``support[i]`` is the
+    number of users of item ``i``. An item is never its own neighbour.
 
     Returns ``(neighbours, similarities, counts)``; ``neighbours[i, :counts[i]]``
     holds item ``i``'s neighbours by decreasing similarity.
@@ -138,36 +155,33 @@ def item_knn(
     neighbours = np.empty((n_items, k), dtype=np.int32)
     similarities = np.empty((n_items, k), dtype=np.float64)
     counts = np.zeros(n_items, dtype=np.int32)
-    rank = np.arange(n_items)
-    # co-support counts cost a random write per co-occurrence: skip them
-    # when nothing needs them
-    need_support = kind == JACCARD or shrinkage > 0.0 or min_support > 1
+    # separate co-support counts cost a random write per co-occurrence: keep
+    # them only for graded values that need them
+    count_support = not unit_values and (shrinkage > 0.0 or min_support > 1)
     for chunk in prange(n_chunks):
         dot = np.zeros(n_items)
-        co_support = np.zeros(n_items if need_support else 0, dtype=np.int32)
-        # last_row[j] == i marks j as already a candidate of row i, so the
-        # marks never need resetting
-        last_row = np.full(n_items, -1, dtype=np.int32)
+        co_support = np.zeros(n_items if count_support else 0, dtype=np.int32)
+        # last_row[j] == i marks j as a candidate of row i (graded values can
+        # cancel to exactly 0, so dot[j] == 0 cannot tell)
+        last_row = np.full(0 if unit_values else n_items, -1, dtype=np.int32)
         cand = np.empty(n_items, dtype=np.int32)
-        kept = np.empty(n_items, dtype=np.int32)
+        heap_idx = np.empty(k, dtype=np.int64)
+        heap_val = np.empty(k)
+        heap_rank = np.empty(k, dtype=np.int64)
         for i in range(chunk, n_items, n_chunks):
             n_cand = 0
-            last_row[i] = i  # never its own neighbour
+            # the hot loops, one per case so none carries unused bookkeeping
             for p in range(item_indptr[i], item_indptr[i + 1]):
                 u = item_users[p]
-                x_ui = item_values[p]
-                # the hot loop, written twice so the common case carries no
-                # co-support bookkeeping
-                if need_support:
+                if unit_values:
                     for q in range(user_indptr[u], user_indptr[u + 1]):
                         j = user_items[q]
-                        if last_row[j] != i:
-                            last_row[j] = i
+                        if dot[j] == 0.0:
                             cand[n_cand] = j
                             n_cand += 1
-                        dot[j] += x_ui * user_values[q]
-                        co_support[j] += 1
+                        dot[j] += 1.0
                 else:
+                    x_ui = item_values[p]
                     for q in range(user_indptr[u], user_indptr[u + 1]):
                         j = user_items[q]
                         if last_row[j] != i:
@@ -175,32 +189,40 @@ def item_knn(
                             cand[n_cand] = j
                             n_cand += 1
                         dot[j] += x_ui * user_values[q]
-            dot[i] = 0.0
-            # finish the similarity in place; keep strictly positive ones
-            n_kept = 0
+                        if count_support:
+                            co_support[j] += 1
+            # one pass: finish each similarity, reset its accumulator, offer
+            # it to the heap if positive
+            size = 0
             for t in range(n_cand):
                 j = cand[t]
-                s = dot[j]
-                if need_support:
+                raw = dot[j]
+                dot[j] = 0.0
+                n_ij = raw
+                if count_support:
                     n_ij = co_support[j]
                     co_support[j] = 0
-                    if kind == JACCARD:
-                        s = n_ij / (support[i] + support[j] - n_ij)
+                if j == i:
+                    continue
+                if kind == JACCARD:
+                    sim = n_ij / (support[i] + support[j] - n_ij)
+                else:
+                    sim = raw * inv_norms[i] * inv_norms[j]
+                if unit_values or count_support:
                     if n_ij < min_support:
-                        s = 0.0
+                        sim = 0.0
                     elif shrinkage > 0.0:
-                        s *= n_ij / (n_ij + shrinkage)
-                    dot[j] = s
-                if s > 0.0:
-                    kept[n_kept] = j
-                    n_kept += 1
-            counts[i] = _select_top(
-                kept, n_kept, dot, rank, k, neighbours[i], similarities[i]
+                        sim *= n_ij / (n_ij + shrinkage)
+                # the inline root test rejects most candidates without a call
+                if sim > 0.0 and (
+                    size < k or _worse(heap_val[0], heap_rank[0], sim, j)
+                ):
+                    size = _heap_offer(
+                        heap_idx, heap_val, heap_rank, size, k, j, sim, j
+                    )
+            counts[i] = _heap_drain(
+                heap_idx, heap_val, heap_rank, size, neighbours[i], similarities[i]
             )
-            for t in range(n_cand):
-                dot[cand[t]] = 0.0
-            if need_support:
-                co_support[i] = 0
     return neighbours, similarities, counts
 
 

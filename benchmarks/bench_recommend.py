@@ -1,0 +1,262 @@
+"""Benchmark ItemKNNRecommender against implicit's item-item recommenders.
+
+Two data sets, each split 80/20 per user (seed 0):
+
+(a) MovieLens 100K, positives = rating >= 4 (needs the data, see
+    ``skneuro.datasets.fetch_movielens``);
+(b) a seeded synthetic power-law data set: 200k users x 50k items, Zipf-like
+    item popularity and lognormal user activity, about 5.2M interactions
+    (``--quick``: 50k x 20k, about 1M).
+
+Every (library, model, data set) runs in its own subprocess, so peak memory
+is measured from the same starting point: after loading the data and a
+warm-up fit on a tiny matrix (numba loads its cached machine code, implicit
+its module), a thread samples the process RSS every 2 ms during fit and
+recommend; "peak MB" is the highest sample minus the RSS before fit. Times
+are the best of ``--repeats`` runs. implicit runs with ``num_threads=2``,
+skneuro with both cores. "recommend" is top-10 unseen items for every user,
+through each library's public batch call. NDCG@10 is computed by the same
+function for both, on the same hidden interactions.
+
+Run ``python benchmarks/bench_recommend.py [--quick] [--repeats 3]``.
+"""
+
+import argparse
+import gc
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+# (name, library, constructor keyword arguments); k=100 everywhere except
+# the tuned skneuro configuration
+MODELS = {
+    "cosine": [
+        ("skneuro cosine k=100", "skneuro", {"k": 100}),
+        ("implicit Cosine K=100", "implicit.cosine", {"K": 100}),
+    ],
+    "quality": [
+        ("implicit BM25 K=100", "implicit.bm25", {"K": 100}),
+        ("implicit TFIDF K=100", "implicit.tfidf", {"K": 100}),
+        ("skneuro tfidf k=100", "skneuro", {"k": 100, "weighting": "tfidf"}),
+        ("skneuro tfidf k=400", "skneuro", {"k": 400, "weighting": "tfidf"}),
+    ],
+}
+
+
+def power_law_interactions(n_users, n_items, n_interactions, seed=0):
+    """Binary user x item CSR with Zipf item popularity, lognormal activity."""
+    rng = np.random.default_rng(seed)
+    activity = rng.lognormal(mean=0.0, sigma=1.0, size=n_users)
+    # oversample a little: repeated (user, item) draws collapse to one
+    activity *= 1.08 * n_interactions / activity.sum()
+    activity = np.clip(np.rint(activity).astype(np.int64), 1, n_items // 4)
+    popularity = 1.0 / np.arange(1, n_items + 1) ** 0.8
+    users = np.repeat(np.arange(n_users), activity)
+    # shuffle item ids so popular items are not clustered at low indices
+    items = rng.permutation(n_items)[
+        rng.choice(n_items, size=users.size, p=popularity / popularity.sum())
+    ]
+    keys = np.unique(users * n_items + items)
+    return sp.csr_array(
+        (np.ones(keys.size), (keys // n_items, keys % n_items)),
+        shape=(n_users, n_items),
+    )
+
+
+def movielens_positives():
+    from skneuro.datasets import fetch_movielens
+    from skneuro.recommend import InteractionEncoder
+
+    data = fetch_movielens(download_if_missing=False)
+    encoder = InteractionEncoder("user_id", "item_id").fit(data.ratings)
+    return encoder.transform(data.ratings[data.ratings.rating >= 4])
+
+
+def save_split(X, path):
+    from skneuro.recommend import train_test_split_interactions
+
+    X_train, X_test = train_test_split_interactions(X, test_size=0.2, random_state=0)
+    sp.save_npz(path.with_suffix(".train.npz"), sp.csr_matrix(X_train))
+    sp.save_npz(path.with_suffix(".test.npz"), sp.csr_matrix(X_test))
+
+
+class PeakRSS:
+    """Highest RSS seen by a 2 ms sampling thread, relative to the start."""
+
+    def __enter__(self):
+        import psutil
+
+        self._process = psutil.Process()
+        self.start = self._process.memory_info().rss
+        self.peak = self.start
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._process.memory_info().rss)
+            time.sleep(0.002)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._process.memory_info().rss)
+
+    @property
+    def delta_mb(self):
+        return (self.peak - self.start) / 1e6
+
+
+def make_model(library, params):
+    if library == "skneuro":
+        from skneuro.recommend import ItemKNNRecommender
+
+        model = ItemKNNRecommender(**params)
+        return model, model.fit, lambda X: model.recommend(X, n=10)[0]
+    from implicit.nearest_neighbours import (
+        BM25Recommender,
+        CosineRecommender,
+        TFIDFRecommender,
+    )
+
+    cls = {
+        "implicit.cosine": CosineRecommender,
+        "implicit.bm25": BM25Recommender,
+        "implicit.tfidf": TFIDFRecommender,
+    }[library]
+    model = cls(**params, num_threads=2)
+
+    def fit(X):
+        model.fit(X, show_progress=False)
+
+    def recommend(X):
+        ids, _ = model.recommend(np.arange(X.shape[0]), X, N=10)
+        return ids
+
+    return model, fit, recommend
+
+
+def worker(library, params, data, repeats):
+    """Time and measure one model in this (fresh) process; print JSON."""
+    from skneuro.recommend import ndcg_at_k
+
+    X_train = sp.load_npz(data.with_suffix(".train.npz")).tocsr()
+    X_test = sp.load_npz(data.with_suffix(".test.npz")).tocsr()
+    tiny = sp.csr_matrix(np.eye(20) + np.eye(20, k=1))
+    _, warm_fit, warm_recommend = make_model(library, params)
+    warm_fit(tiny)
+    warm_recommend(tiny)
+    gc.collect()
+    fit_times, recommend_times, peaks = [], [], []
+    for _ in range(repeats):
+        model, fit, recommend = make_model(library, params)
+        with PeakRSS() as memory:
+            start = time.perf_counter()
+            fit(X_train)
+            fit_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            recommended = recommend(X_train)
+            recommend_times.append(time.perf_counter() - start)
+        peaks.append(memory.delta_mb)
+        del model, fit, recommend
+        gc.collect()
+    if library == "skneuro":
+        recommended = [np.asarray(r, dtype=np.int64) for r in recommended]
+    result = {
+        "fit": min(fit_times),
+        "recommend": min(recommend_times),
+        "peak_mb": max(peaks),
+        "ndcg10": ndcg_at_k(X_test, recommended, k=10),
+    }
+    print(json.dumps(result))
+
+
+def run_worker(library, params, data, repeats):
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            json.dumps([library, params, str(data), repeats]),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller synthetic set")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        library, params, data, repeats = json.loads(args.worker)
+        worker(library, params, Path(data), repeats)
+        return
+
+    size = (50_000, 20_000, 1_000_000) if args.quick else (200_000, 50_000, 5_000_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        datasets = []
+        try:
+            save_split(movielens_positives(), Path(tmp) / "ml100k")
+            datasets.append(
+                ("MovieLens 100K", Path(tmp) / "ml100k", ["cosine", "quality"])
+            )
+        except OSError as exc:
+            print(f"MovieLens 100K skipped: {exc}", file=sys.stderr)
+        X = power_law_interactions(*size)
+        name = f"power law {size[0] // 1000}k x {size[1] // 1000}k, {X.nnz / 1e6:.1f}M"
+        save_split(X, Path(tmp) / "synthetic")
+        datasets.append((name, Path(tmp) / "synthetic", ["cosine"]))
+        del X
+        print(f"{os.cpu_count()} cores, best of {args.repeats}\n")
+        header = (
+            f"| {'data':<30} | {'model':<22} | {'fit s':>6} | {'recommend s':>11} "
+            f"| {'peak MB':>7} | {'NDCG@10':>7} |"
+        )
+        print(header)
+        print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+        for data_name, path, groups in datasets:
+            results = {}
+            for group in groups:
+                for model_name, library, params in MODELS[group]:
+                    r = run_worker(library, params, path, args.repeats)
+                    results[model_name] = r
+                    print(
+                        f"| {data_name:<30} | {model_name:<22} | {r['fit']:6.2f} "
+                        f"| {r['recommend']:11.2f} | {r['peak_mb']:7.1f} "
+                        f"| {r['ndcg10']:7.4f} |",
+                        flush=True,
+                    )
+            ours, theirs = (
+                results["skneuro cosine k=100"],
+                results["implicit Cosine K=100"],
+            )
+            print(
+                f"| {data_name:<30} | {'ratio skneuro/implicit':<22} "
+                f"| {ours['fit'] / theirs['fit']:6.2f} "
+                f"| {ours['recommend'] / theirs['recommend']:11.2f} "
+                f"| {ours['peak_mb'] / max(theirs['peak_mb'], 1e-9):7.2f} "
+                f"| {ours['ndcg10'] / theirs['ndcg10']:7.3f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
