@@ -1,6 +1,7 @@
 """The base class shared by every skneuro estimator built on a Keras model."""
 
 import inspect
+import sys
 from numbers import Integral, Real
 from typing import Any
 
@@ -113,32 +114,34 @@ class BaseKerasEstimator(BaseEstimator):
         self.verbose = verbose
         # Extra keywords are parameters too (scikeras' convention): routed
         # ones such as ``optimizer__momentum`` and model-builder arguments.
-        vars(self).update(kwargs)
+        self._keyword_params = dict(kwargs)
 
     # ------------------------------------------------------------------
     # Parameters: declared ones plus routed / builder keywords
     # ------------------------------------------------------------------
-    @classmethod
-    def _declared_param_names(cls) -> list[str]:
-        return super()._get_param_names()
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Get parameters, including routed and model-builder keywords.
 
-    def _get_param_names(self) -> list[str]:
-        # An instance method: parameters given as extra keywords live in the
-        # instance dict (public names; fitted state ends with "_").
-        declared = self._declared_param_names()
-        extra = [
-            name
-            for name in vars(self)
-            if name not in declared and not name.startswith("_") and not name.endswith("_")
-        ]
-        return sorted([*declared, *extra])
+        Parameters
+        ----------
+        deep : bool, default=True
+            If True, also return the parameters of contained estimators.
 
-    def _extra_params(self) -> dict[str, Any]:
-        declared = set(self._declared_param_names())
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        params.update(self._keyword_params)
+        return params
+
+    def _builder_keywords(self) -> dict[str, Any]:
+        """Extra constructor keywords that are not routed (builder arguments)."""
         return {
             name: value
-            for name, value in self.get_params(deep=False).items()
-            if name not in declared and not is_routed(name)
+            for name, value in self._keyword_params.items()
+            if not is_routed(name)
         }
 
     def set_params(self, **params):
@@ -157,10 +160,13 @@ class BaseKerasEstimator(BaseEstimator):
         self : estimator instance
             Estimator instance.
         """
-        routed = {name: value for name, value in params.items() if is_routed(name)}
-        for name, value in routed.items():
-            setattr(self, name, value)
-        others = {name: value for name, value in params.items() if name not in routed}
+        keywords = {
+            name: value
+            for name, value in params.items()
+            if is_routed(name) or name in self._keyword_params
+        }
+        self._keyword_params.update(keywords)
+        others = {name: value for name, value in params.items() if name not in keywords}
         if others:
             super().set_params(**others)
         return self
@@ -328,13 +334,19 @@ class BaseKerasEstimator(BaseEstimator):
             return data.split_last(options["validation_split"])
         if not self.early_stopping:
             return data, None
-        stratify = codes if codes.ndim == 1 and self._is_classifier() else None
-        train_rows, val_rows = train_test_split(
-            np.arange(len(data)),
-            test_size=self.validation_fraction,
-            random_state=seed,
-            stratify=stratify,
-        )
+        if len(data) < 2:
+            return data, None  # nothing can be held out of a single row
+        rows = np.arange(len(data))
+        n_val = max(1, round(self.validation_fraction * len(data)))
+        try:  # stratified like scikit-learn's MLPs, when the data allow it
+            stratify = codes if codes.ndim == 1 and self._is_classifier() else None
+            train_rows, val_rows = train_test_split(
+                rows, test_size=n_val, random_state=seed, stratify=stratify
+            )
+        except ValueError:
+            train_rows, val_rows = train_test_split(
+                rows, test_size=n_val, random_state=seed
+            )
         return data.take(train_rows), data.take(val_rows)
 
     def _is_classifier(self) -> bool:
@@ -459,7 +471,7 @@ class BaseKerasEstimator(BaseEstimator):
         model = call_model_builder(
             self.model,
             params=self.get_params(deep=False),
-            extra_params=self._extra_params(),
+            extra_params=self._builder_keywords(),
             provided=provided,
             estimator_name=type(self).__name__,
         )
@@ -508,9 +520,18 @@ class BaseKerasEstimator(BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
         return self._forward(X).astype(np.float64)
 
+    def _output_width_adapts(self) -> bool:
+        """Whether the network's output layer is sized from the target.
+
+        A ``keras.Model`` instance fixes it, so such an estimator does not
+        claim multi-output (or multilabel) support in its tags.
+        """
+        keras = sys.modules.get("keras")  # an instance implies Keras is loaded
+        return keras is None or not isinstance(self.model, keras.Model)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
+        tags.target_tags.multi_output = self._output_width_adapts()
         return tags
 
     def __sklearn_is_fitted__(self) -> bool:

@@ -5,7 +5,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
@@ -150,7 +150,9 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         if reset:
             self.classes_ = np.arange(y.shape[1])
             self.n_classes_ = self.n_outputs_ = y.shape[1]
-        elif type_of_target(y) != "multilabel-indicator" or y.shape[1] != self.n_outputs_:
+        elif (
+            type_of_target(y) != "multilabel-indicator" or y.shape[1] != self.n_outputs_
+        ):
             raise ValueError(
                 f"y must be a multilabel indicator matrix with {self.n_outputs_} "
                 "columns, as in the first call to fit."
@@ -222,21 +224,17 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     def _class_weights(self, codes: np.ndarray) -> np.ndarray | None:
         if self.class_weight is None:
             return None
-        if self._is_multilabel():
-            raise ValueError("class_weight is not supported for multilabel targets.")
-        if isinstance(self.class_weight, str):
-            per_class = compute_class_weight(
-                "balanced", classes=np.arange(self.n_classes_), y=codes
-            )
-        else:
+        if not self._is_multilabel() and isinstance(self.class_weight, dict):
             unknown = set(self.class_weight) - set(self.classes_.tolist())
             if unknown:
                 raise ValueError(
                     f"class_weight has labels that are not classes of y: "
                     f"{sorted(unknown, key=str)}."
                 )
-            per_class = np.array([self.class_weight.get(c, 1.0) for c in self.classes_])
-        return per_class[codes]
+        # For multilabel targets "balanced" multiplies the per-label weights.
+        return compute_sample_weight(
+            self.class_weight, codes if self._is_multilabel() else self.classes_[codes]
+        )
 
     # -- public API ------------------------------------------------------
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -303,7 +301,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
+        tags.classifier_tags.multi_label = self._output_width_adapts()
         return tags
 
 

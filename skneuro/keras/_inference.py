@@ -5,13 +5,18 @@ milliseconds), which dominates when scoring a single row. The fitted
 estimator instead keeps a ``tf.function`` with a fixed input signature,
 traced once; it runs the model in inference mode and maps logits to
 probabilities in the same graph.
+
+Inputs are fed in row counts that are multiples of ``ROW_MULTIPLE``: a
+single row would otherwise take a matrix-vector kernel whose rounding differs
+from the matrix-matrix kernel used for larger inputs, and a row's prediction
+would depend on how many rows it was predicted with.
 """
 
 import numpy as np
 
 from ._backend import import_keras, import_tensorflow, is_tensorflow_backend
 
-OUTPUT_TRANSFORMS = (None, "softmax", "sigmoid")
+ROW_MULTIPLE = 8
 
 
 class CompiledForward:
@@ -53,10 +58,15 @@ class CompiledForward:
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
-        if len(X) <= self.batch_size:
-            return self._function(X)
         chunks = [
-            self._function(X[start : start + self.batch_size])
+            self._padded_call(X[start : start + self.batch_size])
             for start in range(0, len(X), self.batch_size)
         ]
-        return np.concatenate(chunks)
+        return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+
+    def _padded_call(self, X: np.ndarray) -> np.ndarray:
+        n_rows = len(X)
+        missing = -n_rows % ROW_MULTIPLE
+        if missing:
+            X = np.concatenate([X, np.zeros((missing, X.shape[1]), dtype=X.dtype)])
+        return self._function(X)[:n_rows]

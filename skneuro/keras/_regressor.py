@@ -4,6 +4,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.utils.validation import column_or_1d
 
 from . import _docs
 from ._base import BaseKerasEstimator
@@ -53,6 +54,8 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
 
     def _encode_target(self, y, *, reset: bool, classes=None) -> np.ndarray:
         y = np.asarray(y, dtype=np.float64)
+        if y.ndim == 2 and y.shape[1] == 1 and not self._output_width_adapts():
+            y = column_or_1d(y, warn=True)
         if reset:
             self.y_dtype_ = y.dtype
             self.y_ndim_ = y.ndim

@@ -132,23 +132,23 @@ def _graph_pass(model, n_rows: int, batch_size: int, step_name: str, shuffle: bo
     step = getattr(model, step_name)
 
     def one_pass(X, y, w, seed):
+        for metric in model.metrics:  # in the graph: one call per epoch
+            metric.reset_state()
         if shuffle:
             order = tf.random.experimental.stateless_shuffle(tf.range(n_rows), seed)
         else:
             order = tf.range(n_rows)
 
-        def run_batch(i):
-            rows = order[i * batch_size : tf.minimum((i + 1) * batch_size, n_rows)]
-            return step((tf.gather(X, rows), tf.gather(y, rows), tf.gather(w, rows)))
-
         def body(i):
-            run_batch(i)
+            rows = order[i * batch_size : tf.minimum((i + 1) * batch_size, n_rows)]
+            step((tf.gather(X, rows), tf.gather(y, rows), tf.gather(w, rows)))
             return (i + 1,)
 
-        # All but the last batch in the loop; the last one returns the logs,
-        # whose metric states have accumulated over the whole pass.
-        tf.while_loop(lambda i: i < n_batches - 1, body, (tf.constant(0),))
-        return run_batch(tf.constant(n_batches - 1))
+        tf.while_loop(lambda i: i < n_batches, body, (tf.constant(0),))
+        # Metric states have accumulated over the whole pass; reading them
+        # here (rather than returning the last step's logs) traces the step
+        # only once.
+        return model.get_metrics_result()
 
     return tf.function(one_pass, autograph=False, reduce_retracing=True)
 
@@ -198,14 +198,12 @@ def _train_in_graph(
     callback_list.on_train_begin()
     logs = {}
     for epoch in range(initial_epoch, initial_epoch + epochs):
-        model.reset_metrics()
         callback_list.on_epoch_begin(epoch)
         callback_list.on_train_batch_begin(0)
         epoch_seed = tf.constant([seed, epoch], dtype=tf.int32)
         logs = _to_floats(train_pass(*train_tensors, epoch_seed))
         callback_list.on_train_batch_end(n_batches - 1, logs)
         if validation is not None:
-            model.reset_metrics()
             val_logs = _to_floats(val_pass(*val_tensors, epoch_seed))
             logs.update({f"val_{name}": value for name, value in val_logs.items()})
         callback_list.on_epoch_end(epoch, logs)
