@@ -388,10 +388,12 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         ranked, scores, counts = self._recommend(
             X, n, exclude_seen=exclude_seen, items=items
         )
-        labels = self._item_labels()
+        if hasattr(self, "feature_names_in_"):
+            ranked = self.feature_names_in_[ranked]
+        # per-user views into the two (n_users, n) result arrays
         return (
-            [labels[row[:c]] for row, c in zip(ranked, counts)],
-            [row[:c] for row, c in zip(scores, counts)],
+            [row[:c] for row, c in zip(ranked, counts.tolist())],
+            [row[:c] for row, c in zip(scores, counts.tolist())],
         )
 
     def _recommend_indices(self, X, n, exclude_seen=True):
@@ -622,18 +624,18 @@ def _csr_has_duplicates(X):
 
 
 def _compact_to_csr(neighbours, similarities, counts):
-    """CSR from the kernel's ``(n_items, k)`` neighbour arrays, without copies
-    when every row is full (the common case)."""
-    n_items, k = neighbours.shape
+    """CSR from the kernel's ``(n_items, k)`` neighbour arrays (rows in column
+    order, ``counts[i]`` entries used in row ``i``)."""
+    n_items = neighbours.shape[0]
     indptr = np.zeros(n_items + 1, dtype=np.int64)
     np.cumsum(counts, out=indptr[1:])
-    if (counts == k).all():
-        indices, data = neighbours.reshape(-1), similarities.reshape(-1)
-    else:
-        keep = np.arange(k) < counts[:, None]
-        indices, data = neighbours[keep], similarities[keep]
+    # shift the rows together in place: views of the kernel's buffers, never
+    # a second copy of them
+    _similarity.compact_rows(neighbours, similarities, counts)
+    indices = neighbours.reshape(-1)[: indptr[-1]]
+    data = similarities.reshape(-1)[: indptr[-1]]
     similarity = sp.csr_array((data, indices, indptr), shape=(n_items, n_items))
-    similarity.sort_indices()
+    similarity.has_sorted_indices = True  # the kernel wrote rows in order
     return similarity
 
 

@@ -115,9 +115,10 @@ def _select_top(cand, n_cand, values, rank, k, out_idx, out_val):
     size = 0
     for t in range(n_cand):
         c = cand[t]
-        size = _heap_offer(
-            heap_idx, heap_val, heap_rank, size, k, c, values[c], rank[c]
-        )
+        v = values[c]
+        r = rank[c]
+        if size < k or _worse(heap_val[0], heap_rank[0], v, r):
+            size = _heap_offer(heap_idx, heap_val, heap_rank, size, k, c, v, r)
     return _heap_drain(heap_idx, heap_val, heap_rank, size, out_idx, out_val)
 
 
@@ -149,7 +150,7 @@ def item_knn(
     number of users of item ``i``. An item is never its own neighbour.
 
     Returns ``(neighbours, similarities, counts)``; ``neighbours[i, :counts[i]]``
-    holds item ``i``'s neighbours by decreasing similarity.
+    holds item ``i``'s neighbours in increasing column order.
     """
     n_items = item_indptr.shape[0] - 1
     neighbours = np.empty((n_items, k), dtype=np.int32)
@@ -220,10 +221,34 @@ def item_knn(
                     size = _heap_offer(
                         heap_idx, heap_val, heap_rank, size, k, j, sim, j
                     )
-            counts[i] = _heap_drain(
-                heap_idx, heap_val, heap_rank, size, neighbours[i], similarities[i]
-            )
+            # the heap holds the row's k best; store them in column order,
+            # as canonical CSR wants
+            order = np.argsort(heap_idx[:size])
+            for t in range(size):
+                neighbours[i, t] = heap_idx[order[t]]
+                similarities[i, t] = heap_val[order[t]]
+            counts[i] = size
     return neighbours, similarities, counts
+
+
+@njit(cache=True, nogil=True)
+def compact_rows(neighbours, similarities, counts):
+    """Move the used head of every row to follow the previous row's, in place.
+
+    Afterwards the first ``counts.sum()`` entries of the flattened arrays are
+    the CSR ``indices`` and ``data``. Each row moves to an offset no larger
+    than its own, so rows are copied front to back without overlap issues.
+    """
+    flat_idx = neighbours.reshape(-1)
+    flat_val = similarities.reshape(-1)
+    k = neighbours.shape[1]
+    offset = 0
+    for i in range(neighbours.shape[0]):
+        start = i * k
+        for t in range(counts[i]):
+            flat_idx[offset + t] = flat_idx[start + t]
+            flat_val[offset + t] = flat_val[start + t]
+        offset += counts[i]
 
 
 @njit(parallel=True, cache=True, nogil=True)
