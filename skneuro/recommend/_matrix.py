@@ -147,6 +147,11 @@ class InteractionEncoder(BaseEstimator):
         unique_keys, inverse = np.unique(keys, return_inverse=True)
         if unique_keys.size != keys.size:
             values = self._merge_duplicates(unique_keys.size, inverse, values)
+        else:
+            # np.unique sorted the keys: put the values in the same order
+            sorted_values = np.empty_like(values)
+            sorted_values[inverse] = values
+            values = sorted_values
         return sp.csr_array(
             (values, (unique_keys // shape[1], unique_keys % shape[1])), shape=shape
         )

@@ -111,6 +111,12 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     ``O(n_items * k)`` plus ``O(n_threads * n_items)``, never
     ``O(n_items ** 2)``.
 
+    The weightings feed the chosen similarity, which for ``"cosine"``
+    normalises every item column afterwards: a factor that depends only on
+    the item cancels. So on binary data BM25's item-length normalisation has
+    no effect and ``"bm25"`` gives the same neighbours as ``"tfidf"``; the two
+    differ on graded values, where BM25 saturates large counts.
+
     Duplicate ``(user, item)`` entries in sparse input are rejected rather
     than summed; aggregate them explicitly with :class:`InteractionEncoder`.
 

@@ -58,7 +58,8 @@ def dense_similarity(
         norms = np.linalg.norm(V, axis=0)
         norms[norms == 0] = 1
         S = (V.T @ V) / np.outer(norms, norms)
-    S = S * co_support / (co_support + shrinkage)
+    with np.errstate(invalid="ignore"):  # 0 / 0 without shrinkage
+        S = S * co_support / (co_support + shrinkage)
     S[co_support < min_support] = 0
     np.fill_diagonal(S, 0)
     return np.nan_to_num(S)
@@ -438,3 +439,16 @@ def _repo_root():
     from pathlib import Path
 
     return Path(__file__).resolve().parents[2]
+
+
+def test_dataframe_columns_must_match_fit():
+    frame = pd.DataFrame(np.eye(4) + np.eye(4, k=1), columns=list("abcd"))
+    model = ItemKNNRecommender().fit(frame)
+    for bad in (frame[list("badc")], frame.rename(columns={"a": "z"}), frame[["a"]]):
+        with pytest.raises(ValueError, match="feature names should match"):
+            model.recommend(bad)
+    with pytest.raises(KeyError, match="Unknown item"):
+        model.explain(frame.iloc[0], "q")
+    owned, contributions = model.explain(frame.iloc[0], "c")
+    assert_array_equal(owned, ["b"])
+    assert_allclose(contributions, model.transform(frame.iloc[[0]])[0, [2]])
