@@ -246,6 +246,17 @@ class RecommendationScorer:
     (rows of ``X``) are the samples, so cross-validation folds hold users
     out entirely ("strong generalisation"): the fitted model folds each test
     user in from the part of their row that is not hidden.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skneuro.recommend import ItemKNNRecommender, make_recommendation_scorer
+    >>> X = (np.random.default_rng(0).random((40, 10)) < 0.5).astype(float)
+    >>> scorer = make_recommendation_scorer("hit_rate", k=3)
+    >>> scorer
+    make_recommendation_scorer('hit_rate', k=3, test_size=0.2, random_state=0)
+    >>> 0.0 <= scorer(ItemKNNRecommender(k=5).fit(X), X) <= 1.0
+    True
     """
 
     def __init__(self, metric, k, test_size, random_state):
