@@ -121,3 +121,6 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_context = {"default_mode": "light"}
+# Single pages have nothing to list in the left sidebar.
+_SINGLE_PAGES = ("index", "installation", "quickstart", "benchmarks")
+html_sidebars = {page: [] for page in _SINGLE_PAGES}
