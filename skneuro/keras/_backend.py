@@ -6,6 +6,7 @@ without loading them, and ``import skneuro`` stays cheap.
 """
 
 import random
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -39,25 +40,65 @@ def draw_seed(random_state: np.random.RandomState) -> int:
     return int(random_state.randint(np.iinfo(np.int32).max))
 
 
+class _ThreadLocalRandom:
+    """Stands in for the :mod:`random` module where Keras draws default seeds.
+
+    Keras draws the seed of every unseeded initializer, dropout layer and
+    ``SeedGenerator`` from Python's global :mod:`random` module. Seeding that
+    module would change the user's random state and race with every other
+    thread using it (a Dask worker's, say). Instead, inside
+    :func:`keras_seed_scope` the drawing thread gets its own
+    ``random.Random``; every other thread, and this one outside the scope,
+    reaches the real module, so Keras behaves exactly as before for them.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @property
+    def generator(self) -> random.Random | None:
+        return getattr(self._local, "generator", None)
+
+    @generator.setter
+    def generator(self, value: random.Random | None) -> None:
+        self._local.generator = value
+
+    def __getattr__(self, name: str):
+        generator = self.generator
+        return getattr(random if generator is None else generator, name)
+
+
+_KERAS_RANDOM = _ThreadLocalRandom()
+_install_lock = threading.Lock()
+
+
+def _install_thread_local_random() -> None:
+    """Route Keras' default-seed draws through :data:`_KERAS_RANDOM` (once)."""
+    from keras.src.random import seed_generator
+
+    with _install_lock:
+        if seed_generator.python_random is not _KERAS_RANDOM:
+            seed_generator.python_random = _KERAS_RANDOM
+
+
 @contextmanager
 def keras_seed_scope(seed: int) -> Iterator[None]:
-    """Make Keras' unseeded randomness deterministic, then undo every change.
+    """Make Keras' unseeded randomness deterministic, in this thread only.
 
-    Keras draws the default seed of every initializer, dropout layer and
-    ``SeedGenerator`` from Python's global :mod:`random` module, and falls back
-    to a per-thread global ``SeedGenerator``. Inside this scope both are
-    replaced by generators derived from ``seed``; on exit the caller's Python
-    random state and Keras' generator are restored exactly, so fitting an
-    estimator leaves no trace on the user's global random state. Unlike
-    ``keras.utils.set_random_seed`` it never touches NumPy's or TensorFlow's
-    global seeds, nor TensorFlow's op-determinism flag.
+    Inside the scope, default seeds (initializers, dropout, ``SeedGenerator``)
+    come from a ``random.Random(seed)`` private to the calling thread, and the
+    thread's fallback ``SeedGenerator`` (which Keras keeps per thread) is one
+    seeded from ``seed``; both are restored on exit. Neither Python's, NumPy's
+    nor TensorFlow's global random state is read or changed, and TensorFlow's
+    op-determinism flag is left alone (unlike ``keras.utils.set_random_seed``).
     """
     from keras.src.backend.common import global_state
 
     keras = import_keras()
-    python_state = random.getstate()
+    _install_thread_local_random()
+    previous_random = _KERAS_RANDOM.generator
     previous_generator = global_state.get_global_attribute(_KERAS_SEED_GENERATOR_ATTR)
-    random.seed(seed)
+    _KERAS_RANDOM.generator = random.Random(seed)
     global_state.set_global_attribute(
         _KERAS_SEED_GENERATOR_ATTR, keras.random.SeedGenerator(seed)
     )
@@ -67,4 +108,4 @@ def keras_seed_scope(seed: int) -> Iterator[None]:
         global_state.set_global_attribute(
             _KERAS_SEED_GENERATOR_ATTR, previous_generator
         )
-        random.setstate(python_state)
+        _KERAS_RANDOM.generator = previous_random

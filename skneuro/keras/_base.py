@@ -248,15 +248,7 @@ class BaseKerasEstimator(BaseEstimator):
 
     def _fit(self, X, y, sample_weight, *, reuse_model, fit_params, classes=None):
         self._check_model_params()
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=not reuse_model,
-            dtype=[np.float32, np.float64],
-            multi_output=True,
-            y_numeric=False,
-        )
+        X, y = self._validate_input(X, y, reset=not reuse_model)
         codes = self._encode_target(y, reset=not reuse_model, classes=classes)
         weights = self._sample_weights(sample_weight, X, codes)
         options = self._training_options(fit_params)
@@ -265,20 +257,36 @@ class BaseKerasEstimator(BaseEstimator):
 
         with keras_seed_scope(seed):
             if not reuse_model:
-                self.model_ = self._build_model(X[:1])
+                self.model_ = self._build_model(X)
                 self.history_ = {}
             data = Batches(X, self._model_targets(codes), weights)
             train, validation = self._split_validation(data, codes, seed, options)
-            history = self._train(train, validation, seed=seed, options=options)
-        self._record_history(history)
+            self._train(train, validation, seed=seed, options=options)
         self._make_forward()
         return self
+
+    def _validate_input(self, X, y="no_validation", *, reset: bool):
+        """Validate ``X`` (and ``y``) into the float array the network reads."""
+        if isinstance(y, str) and y == "no_validation":
+            return validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
+        return validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=[np.float32, np.float64],
+            multi_output=True,
+            y_numeric=False,
+        )
 
     def _check_model_params(self) -> None:
         """Resolve compile settings now, so mistakes fail before any work."""
         keras = import_keras()
         model = self.model
-        if model is not None and not callable(model):
+        is_layer = isinstance(model, keras.layers.Layer)
+        if (model is not None and not callable(model)) or (
+            is_layer and not isinstance(model, keras.Model)
+        ):
             raise TypeError(
                 "model must be None, a function returning a keras.Model, or a "
                 f"keras.Model instance; got {type(model).__name__}."
@@ -377,18 +385,20 @@ class BaseKerasEstimator(BaseEstimator):
             return min(200, n_samples)
         return int(batch_size)
 
-    def _train(self, train: Batches, validation, *, seed: int, options: dict):
+    def _train(self, train: Batches, validation, *, seed: int, options: dict) -> None:
         """Run the training schedule; subclasses may run several phases."""
-        return self._run_epochs(
+        self._run_epochs(
             train, validation, seed=seed, options=options, epochs=options["epochs"]
         )
 
-    def _run_epochs(self, train, validation, *, seed, options, epochs):
+    def _run_epochs(self, train, validation, *, seed, options, epochs) -> int:
+        """Train ``model_`` for up to ``epochs`` epochs, append to ``history_``
+        and return the number of epochs run."""
         callbacks = [
             *self._stopping_callbacks(validation is not None),
             *options["callbacks"],
         ]
-        return train_model(
+        history = train_model(
             self.model_,
             train,
             validation,
@@ -401,11 +411,10 @@ class BaseKerasEstimator(BaseEstimator):
             initial_epoch=len(self.history_.get("loss", [])),
             keras_fit_options=options["keras_fit_options"],
         )
-
-    def _record_history(self, history: dict[str, list[float]]) -> None:
         for name, values in history.items():
             self.history_.setdefault(name, []).extend(float(v) for v in values)
         self.n_iter_ = len(self.history_.get("loss", []))
+        return len(history.get("loss", []))
 
     # ------------------------------------------------------------------
     # Model building
@@ -414,7 +423,8 @@ class BaseKerasEstimator(BaseEstimator):
         """What a model-building function may need (scikeras' ``meta``)."""
         return {
             "n_features_in_": self.n_features_in_,
-            "X_shape_": self.X_shape_,
+            # The training data's shape, as in scikeras (builders use X_shape_[1:])
+            "X_shape_": (self._n_fit_rows, *self.X_shape_),
             "X_dtype_": self.X_dtype_,
             **self._target_meta(),
         }
@@ -436,9 +446,11 @@ class BaseKerasEstimator(BaseEstimator):
             **route_params(params, "compile"),
         }
 
-    def _build_model(self, X_sample: np.ndarray):
-        """Build (or clone) the network, compile it if needed and check it."""
-        self.X_shape_ = (self.n_features_in_,)  # per-sample shape (scikeras)
+    def _build_model(self, X: np.ndarray):
+        """Build (or clone) the network for ``X``, compile it if needed, check it."""
+        X_sample = X[:1]
+        self.X_shape_ = X_sample.shape[1:]  # what the network reads per sample
+        self._n_fit_rows = len(X)
         self.X_dtype_ = X_sample.dtype
         model = self._instantiate_model()
         output_units = self._check_output(model, X_sample)
@@ -511,13 +523,13 @@ class BaseKerasEstimator(BaseEstimator):
         batch_size = route_params(params, "predict").get("batch_size", _PREDICT_BATCH_SIZE)
         transform = self._output_transform() if self._output_is_logits else None
         self._forward = CompiledForward(
-            self.model_, self.n_features_in_, transform, int(batch_size)
+            self.model_, self.X_shape_[0], transform, int(batch_size)
         )
 
     def _model_outputs(self, X) -> np.ndarray:
         """Validated ``X`` through the fitted network, as float64."""
         check_is_fitted(self, "model_")
-        X = validate_data(self, X, reset=False, dtype=[np.float32, np.float64])
+        X = self._validate_input(X, reset=False)
         return self._forward(X).astype(np.float64)
 
     def _output_width_adapts(self) -> bool:

@@ -12,15 +12,20 @@ model : None, callable or keras.Model, default=None
     The network. ``None`` builds a fully connected network from
     ``hidden_layer_sizes`` and ``activation``, with an output layer suited to
     the target. A callable is called at ``fit`` to build a fresh model; it
-    may take ``meta`` (a dict with ``n_features_in_``, ``X_shape_``,
-    ``n_outputs_``, ``target_type_``, ``classes_``, ``n_classes_``...),
+    may take ``meta`` (a dict with ``n_features_in_``, ``X_shape_`` (the
+    training data's shape, as in scikeras), ``n_outputs_``, ``target_type_``,
+    ``classes_``, ``n_classes_``...),
     ``compile_kwargs``, ``params`` and any argument given as
     ``model__<name>`` or as an extra keyword argument of the estimator, as
     in scikeras. A ``keras.Model`` instance is used as an architecture
     template: it is cloned with fresh weights (and recompiled with a copy of
     its compile configuration), never trained or modified.
+{architecture}"""
+
+ARCHITECTURE = """\
 hidden_layer_sizes : array-like of int, default=(100,)
-    Hidden units per layer of the default network (``model=None``).
+    Hidden units per layer of the default network, built when no model (or
+    transfer source) is given.
 activation : str, default="relu"
     Activation of the default network's hidden layers; any Keras name."""
 
@@ -115,7 +120,8 @@ def fill(docstring: str, **extra: str) -> str:
     line up with the class' own text. Literal braces must be doubled.
     """
     return inspect.cleandoc(docstring).format(
-        model=MODEL,
+        model=MODEL.format(architecture=ARCHITECTURE),
+        architecture=ARCHITECTURE,
         compile=COMPILE.format(auto_loss=extra.pop("auto_loss")),
         training=TRAINING,
         attributes=ATTRIBUTES,

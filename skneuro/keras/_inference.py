@@ -53,8 +53,12 @@ class CompiledForward:
             return lambda x: keras.ops.convert_to_numpy(forward(x))
         tf = import_tensorflow()
         spec = tf.TensorSpec([None, self.n_features], tf.float32)
+        # A concrete function: calls skip tf.function's argument matching
+        # and its retracing bookkeeping (which warns when many fitted models,
+        # as in a grid search, each trace their own function).
         traced = tf.function(forward, input_signature=[spec], autograph=False)
-        return lambda x: traced(x).numpy()
+        concrete = traced.get_concrete_function()
+        return lambda x: concrete(tf.constant(x)).numpy()
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)

@@ -72,6 +72,7 @@ def train_model(
             epochs=epochs,
             batch_size=batch_size,
             shuffle=shuffle,
+            seed=seed,
             callbacks=callbacks,
             verbose=verbose,
             initial_epoch=initial_epoch,
@@ -92,15 +93,35 @@ def train_model(
 
 
 def _train_with_model_fit(
-    model, train, validation, *, epochs, initial_epoch, options, **fit_kwargs
+    model,
+    train,
+    validation,
+    *,
+    epochs,
+    batch_size,
+    shuffle,
+    seed,
+    initial_epoch,
+    options,
+    **fit_kwargs,
 ):
+    """Hand training to ``Model.fit`` (options the graph loop lacks).
+
+    The rows go in as a ``tf.data`` pipeline shuffled with an explicit seed:
+    ``Model.fit``'s own shuffling of arrays draws from TensorFlow's global
+    seed, so a seeded estimator would not be reproducible.
+    """
+    tf = import_tensorflow()
+    dataset = tf.data.Dataset.from_tensor_slices(
+        (train.X, train.y, train.sample_weight)
+    )
+    if shuffle:
+        dataset = dataset.shuffle(len(train), seed=seed, reshuffle_each_iteration=True)
     validation_data = None
     if validation is not None:
         validation_data = (validation.X, validation.y, validation.sample_weight)
     history = model.fit(
-        train.X,
-        train.y,
-        sample_weight=train.sample_weight,
+        dataset.batch(batch_size),
         epochs=initial_epoch + epochs,
         initial_epoch=initial_epoch,
         validation_data=validation_data,
@@ -150,7 +171,7 @@ def _graph_pass(model, n_rows: int, batch_size: int, step_name: str, shuffle: bo
         # only once.
         return model.get_metrics_result()
 
-    return tf.function(one_pass, autograph=False, reduce_retracing=True)
+    return tf.function(one_pass, autograph=False)
 
 
 def _to_floats(logs) -> dict[str, float]:
@@ -177,13 +198,21 @@ def _train_in_graph(
     _build_compiled_state(model, train)
 
     train_tensors = [tf.constant(a) for a in (train.X, train.y, train.sample_weight)]
-    train_pass = _graph_pass(model, len(train), batch_size, "train_step", shuffle)
+    seed_spec = tf.TensorSpec([2], tf.int32)
+    # Concrete functions, traced once per fit: calling them skips
+    # tf.function's retracing bookkeeping, which would warn about the many
+    # fits of a grid search each tracing its own epoch function.
+    train_pass = _graph_pass(
+        model, len(train), batch_size, "train_step", shuffle
+    ).get_concrete_function(*train_tensors, seed_spec)
     if validation is not None:
         val_tensors = [
             tf.constant(a) for a in (validation.X, validation.y, validation.sample_weight)
         ]
         val_batch_size = min(max(batch_size, 1024), len(validation))
-        val_pass = _graph_pass(model, len(validation), val_batch_size, "test_step", False)
+        val_pass = _graph_pass(
+            model, len(validation), val_batch_size, "test_step", False
+        ).get_concrete_function(*val_tensors, seed_spec)
 
     history = keras.callbacks.History()
     callback_list = keras.callbacks.CallbackList(

@@ -254,15 +254,21 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         values, inv_norms, unit_values = self._similarity_values(X)
         if unit_values:
             # the kernel reads no values: transpose a 1-byte pattern instead
-            pattern = sp.csr_array(
+            values = sp.csr_array(
                 (np.ones(X.nnz, dtype=np.int8), X.indices, X.indptr), shape=X.shape
             )
-            item_major = pattern.T.tocsr()
+        item_major = values.T.tocsr()
+        del values
+        # number items by decreasing popularity: the accumulator entries that
+        # almost every row touches then share a few cache lines
+        support = np.diff(item_major.indptr)
+        original = np.argsort(-support, kind="stable").astype(np.int32)
+        item_major = item_major[original]
+        user_major = item_major.T.tocsr()
+        if unit_values:
             item_values = user_values = np.empty(0)
         else:
-            item_major = values.T.tocsr()
-            item_values, user_values = item_major.data, values.data
-        support = np.diff(item_major.indptr).astype(np.float64)
+            item_values, user_values = item_major.data, user_major.data
         k = min(self.k, max(n_items - 1, 1))
         kind = _similarity.JACCARD if self.similarity == "jaccard" else _similarity.DOT
         with _n_threads(self.n_jobs):
@@ -270,11 +276,12 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 _unsigned(item_major.indptr),
                 _unsigned(item_major.indices),
                 item_values,
-                _unsigned(values.indptr),
-                _unsigned(values.indices),
+                _unsigned(user_major.indptr),
+                _unsigned(user_major.indices),
                 user_values,
-                inv_norms,
-                support,
+                inv_norms[original],
+                support[original].astype(np.float64),
+                original,
                 k,
                 kind,
                 unit_values,
@@ -282,7 +289,7 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 int(self.min_support),
                 _similarity.n_chunks_for(n_items),
             )
-        del item_major, values
+        del item_major, user_major
         return _compact_to_csr(neighbours, similarities, counts)
 
     def _similarity_values(self, X):

@@ -122,6 +122,80 @@ def _select_top(cand, n_cand, values, rank, k, out_idx, out_val):
     return _heap_drain(heap_idx, heap_val, heap_rank, size, out_idx, out_val)
 
 
+@njit(cache=True, nogil=True)
+def _kth_largest(values, size, k):
+    """The ``k``-th largest (1-based) of ``values[:size]``, reordering them.
+
+    Quickselect with a median-of-three pivot and a three-way partition, so
+    the many exactly tied similarities of binary data cost no extra rounds.
+    """
+    lo = 0
+    hi = size  # exclusive
+    target = k - 1  # position in decreasing order
+    while hi - lo > 1:
+        a, b, c = values[lo], values[lo + (hi - lo) // 2], values[hi - 1]
+        if a < b:
+            a, b = b, a
+        if b < c:
+            b = c
+            if a < b:
+                b = a
+        pivot = b
+        # [lo, above) > pivot, [above, t) == pivot, (below, hi) < pivot
+        above = lo
+        t = lo
+        below = hi - 1
+        while t <= below:
+            v = values[t]
+            if v > pivot:
+                values[t] = values[above]
+                values[above] = v
+                above += 1
+                t += 1
+            elif v < pivot:
+                values[t] = values[below]
+                values[below] = v
+                below -= 1
+            else:
+                t += 1
+        if target < above:
+            hi = above
+        elif target <= below:
+            return pivot
+        else:
+            lo = below + 1
+    return values[lo]
+
+
+@njit(cache=True, nogil=True)
+def _kth_largest_of(values, size, k, scratch):
+    """The ``k``-th largest of ``values[:size]`` (left as they are).
+
+    For long rows, a value of an evenly spread sample estimates where the
+    top ``k`` start, generously (about ``3 k`` values above it); one cheap,
+    predictable pass keeps the values at or above the estimate and the
+    quickselect runs on those few. When fewer than ``k`` are kept the
+    estimate was too high and the quickselect runs on everything, so the
+    answer is exact either way.
+    """
+    n_sample = 4 * k
+    if size > 4 * n_sample:
+        step = size // n_sample
+        for t in range(n_sample):
+            scratch[t] = values[t * step]
+        rank = min(n_sample, 3 * k * n_sample // size + 1)
+        estimate = _kth_largest(scratch, n_sample, rank)
+        kept = 0
+        for t in range(size):
+            if values[t] >= estimate:
+                scratch[kept] = values[t]
+                kept += 1
+        if kept >= k:
+            return _kth_largest(scratch, kept, k)
+    scratch[:size] = values[:size]
+    return _kth_largest(scratch, size, k)
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def item_knn(
     item_indptr,
@@ -132,6 +206,7 @@ def item_knn(
     user_values,
     inv_norms,
     support,
+    original,
     k,
     kind,
     unit_values,
@@ -142,33 +217,39 @@ def item_knn(
     """Top-``k`` positive neighbours of every item.
 
     ``item_*`` is the item-major CSR (items x users) and ``user_*`` the
-    user-major CSR (users x items) of the same (weighted, centred) matrix.
+    user-major CSR (users x items) of the same (weighted, centred) matrix,
+    with the items relabelled: internal item ``i`` is column ``original[i]``
+    of the caller's matrix, and ``inv_norms`` and ``support`` (the number of
+    users of each item) follow the internal labels. Numbering items by
+    decreasing popularity packs the accumulator entries that nearly every
+    row touches into a few cache lines.
+
     A ``DOT`` similarity is ``x_i . x_j * inv_norms[i] * inv_norms[j]``.
     With ``unit_values`` every stored value is taken as 1 and the value
     arrays are not read: the dot product is then the co-support count, which
-    is all Jaccard needs and makes binary data cheaper. ``support[i]`` is the
-    number of users of item ``i``. An item is never its own neighbour.
+    is all Jaccard needs and makes binary data cheaper. An item is never its
+    own neighbour. Among equal similarities the smaller original column
+    wins, so the result does not depend on the labelling or the threads.
 
-    Returns ``(neighbours, similarities, counts)``; ``neighbours[i, :counts[i]]``
-    holds item ``i``'s neighbours in increasing column order.
+    Returns ``(neighbours, similarities, counts)`` indexed by original
+    column: ``neighbours[c, :counts[c]]`` holds column ``c``'s neighbours
+    (original columns) in increasing order.
     """
     n_items = item_indptr.shape[0] - 1
     neighbours = np.empty((n_items, k), dtype=np.int32)
     similarities = np.empty((n_items, k), dtype=np.float64)
     counts = np.zeros(n_items, dtype=np.int32)
-    # separate co-support counts cost a random write per co-occurrence: keep
-    # them only for graded values that need them
-    count_support = not unit_values and (shrinkage > 0.0 or min_support > 1)
     for chunk in prange(n_chunks):
-        dot = np.zeros(n_items)
-        co_support = np.zeros(n_items if count_support else 0, dtype=np.int32)
-        # last_row[j] == i marks j as a candidate of row i (graded values can
-        # cancel to exactly 0, so dot[j] == 0 cannot tell)
-        last_row = np.full(0 if unit_values else n_items, -1, dtype=np.int32)
+        # co-support counts: also tell whether j is already a candidate
+        # (graded values can cancel to a dot product of exactly 0)
+        co_support = np.zeros(n_items, dtype=np.int32)
+        dot = np.zeros(0 if unit_values else n_items)
         cand = np.empty(n_items, dtype=np.int32)
-        heap_idx = np.empty(k, dtype=np.int64)
-        heap_val = np.empty(k)
-        heap_rank = np.empty(k, dtype=np.int64)
+        sims = np.empty(n_items)
+        scratch = np.empty(n_items)
+        ties = np.empty(n_items, dtype=np.int32)
+        row_idx = np.empty(k, dtype=np.int32)
+        row_val = np.empty(k)
         for i in range(chunk, n_items, n_chunks):
             n_cand = 0
             # the hot loops, one per case so none carries unused bookkeeping
@@ -177,57 +258,76 @@ def item_knn(
                 if unit_values:
                     for q in range(user_indptr[u], user_indptr[u + 1]):
                         j = user_items[q]
-                        if dot[j] == 0.0:
+                        if co_support[j] == 0:
                             cand[n_cand] = j
                             n_cand += 1
-                        dot[j] += 1.0
+                        co_support[j] += 1
                 else:
                     x_ui = item_values[p]
                     for q in range(user_indptr[u], user_indptr[u + 1]):
                         j = user_items[q]
-                        if last_row[j] != i:
-                            last_row[j] = i
+                        if co_support[j] == 0:
                             cand[n_cand] = j
                             n_cand += 1
+                        co_support[j] += 1
                         dot[j] += x_ui * user_values[q]
-                        if count_support:
-                            co_support[j] += 1
-            # one pass: finish each similarity, reset its accumulator, offer
-            # it to the heap if positive
-            size = 0
+            # one pass: finish each similarity, reset the accumulators, keep
+            # the positive ones (compacted in place at the head of cand)
+            n_pos = 0
+            inv_i = inv_norms[i]
             for t in range(n_cand):
                 j = cand[t]
-                raw = dot[j]
-                dot[j] = 0.0
-                n_ij = raw
-                if count_support:
-                    n_ij = co_support[j]
-                    co_support[j] = 0
-                if j == i:
+                n_ij = co_support[j]
+                co_support[j] = 0
+                if unit_values:
+                    raw = float(n_ij)
+                else:
+                    raw = dot[j]
+                    dot[j] = 0.0
+                if j == i or n_ij < min_support:
                     continue
                 if kind == JACCARD:
                     sim = n_ij / (support[i] + support[j] - n_ij)
                 else:
-                    sim = raw * inv_norms[i] * inv_norms[j]
-                if unit_values or count_support:
-                    if n_ij < min_support:
-                        sim = 0.0
-                    elif shrinkage > 0.0:
-                        sim *= n_ij / (n_ij + shrinkage)
-                # the inline root test rejects most candidates without a call
-                if sim > 0.0 and (
-                    size < k or _worse(heap_val[0], heap_rank[0], sim, j)
-                ):
-                    size = _heap_offer(
-                        heap_idx, heap_val, heap_rank, size, k, j, sim, j
-                    )
-            # the heap holds the row's k best; store them in column order,
-            # as canonical CSR wants
-            order = np.argsort(heap_idx[:size])
+                    sim = raw * inv_i * inv_norms[j]
+                if shrinkage > 0.0:
+                    sim *= n_ij / (n_ij + shrinkage)
+                if sim > 0.0:
+                    cand[n_pos] = j
+                    sims[n_pos] = sim
+                    n_pos += 1
+            # the k best: all of them, or those above the k-th largest value
+            # plus the ties at it with the smallest original columns
+            size = 0
+            if n_pos <= k:
+                for t in range(n_pos):
+                    row_idx[size] = original[cand[t]]
+                    row_val[size] = sims[t]
+                    size += 1
+            else:
+                threshold = _kth_largest_of(sims, n_pos, k, scratch)
+                n_ties = 0
+                for t in range(n_pos):
+                    if sims[t] > threshold:
+                        row_idx[size] = original[cand[t]]
+                        row_val[size] = sims[t]
+                        size += 1
+                    elif sims[t] == threshold:
+                        ties[n_ties] = original[cand[t]]
+                        n_ties += 1
+                if n_ties > k - size:
+                    ties[:n_ties].sort()
+                for t in range(k - size):
+                    row_idx[size] = ties[t]
+                    row_val[size] = threshold
+                    size += 1
+            # stored in original column order, as canonical CSR wants
+            row = original[i]
+            order = np.argsort(row_idx[:size])
             for t in range(size):
-                neighbours[i, t] = heap_idx[order[t]]
-                similarities[i, t] = heap_val[order[t]]
-            counts[i] = size
+                neighbours[row, t] = row_idx[order[t]]
+                similarities[row, t] = row_val[order[t]]
+            counts[row] = size
     return neighbours, similarities, counts
 
 
