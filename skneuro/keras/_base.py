@@ -22,6 +22,7 @@ from ._compile import (
     make_optimizer,
 )
 from ._inference import CompiledForward
+from ._persistence import model_state, restore_model
 from ._routing import call_model_builder, is_routed, route_params
 from ._training import GRAPH_LOOP_OPTIONS, Batches, train_model
 
@@ -548,4 +549,24 @@ class BaseKerasEstimator(BaseEstimator):
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "model_")
+
+    # ------------------------------------------------------------------
+    # Persistence
+    # ------------------------------------------------------------------
+    def __getstate__(self):
+        # The network as config and arrays (see _persistence); the traced
+        # inference function is rebuilt on unpickling. A copy: object's
+        # __getstate__ returns the instance's own __dict__.
+        state = dict(super().__getstate__())
+        state.pop("_forward", None)
+        if "model_" in state:
+            state["model_"] = model_state(state["model_"])
+        return state
+
+    def __setstate__(self, state):
+        if "model_" in state:
+            state = {**state, "model_": restore_model(state["model_"])}
+        super().__setstate__(state)
+        if "model_" in state:
+            self._make_forward()
 

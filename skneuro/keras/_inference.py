@@ -22,8 +22,8 @@ ROW_MULTIPLE = 8
 class CompiledForward:
     """Call ``model`` on NumPy input, in chunks of ``batch_size`` rows.
 
-    Pickles as its constructor arguments: the traced function is rebuilt
-    around the unpickled model.
+    Estimators drop it when pickled and build a new one around the
+    unpickled model.
     """
 
     def __init__(self, model, n_features: int, transform: str | None, batch_size: int):
@@ -32,10 +32,6 @@ class CompiledForward:
         self.transform = transform
         self.batch_size = batch_size
         self._function = self._trace()
-
-    def __reduce__(self):
-        args = (self.model, self.n_features, self.transform, self.batch_size)
-        return (type(self), args)
 
     def _trace(self):
         keras = import_keras()

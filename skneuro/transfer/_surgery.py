@@ -31,8 +31,9 @@ class TransferredNetwork:
     """The new network and its layers grouped by role (for freezing)."""
 
     model: object
-    reused: list  # copies of the source's body layers, input first
+    reused: list  # copies of the source's body layers with their weights
     head: list  # the new (or copied) head layers
+    reinitialised: list  # body layers re-initialised for a new input width
 
 
 def split_source(model) -> SourceLayers:
@@ -130,13 +131,15 @@ def build_network(
     keras = import_keras()
     inputs = keras.Input(shape=(n_features,), name="features")
     first_weighted = next(i for i, layer in enumerate(reused) if layer.weights)
-    hidden, copies = inputs, []
+    hidden, copies, reinitialised = inputs, [], []
     for index, layer in enumerate(reused):
         copy = _fresh_layer(layer)
         hidden = copy(hidden)
-        if index != first_weighted or n_features == source.n_features:
+        if index == first_weighted and n_features != source.n_features:
+            reinitialised.append(copy)  # new weights: trained like the head
+        else:
             copy.set_weights(layer.get_weights())
-        copies.append(copy)
+            copies.append(copy)
 
     if new_head is not None:
         units, activation = new_head
@@ -157,7 +160,9 @@ def build_network(
             copy.set_weights(weights)
             head.append(copy)
     model = keras.Model(inputs, hidden, name=name)
-    return TransferredNetwork(model=model, reused=copies, head=head)
+    return TransferredNetwork(
+        model=model, reused=copies, head=head, reinitialised=reinitialised
+    )
 
 
 def _fresh_layer(layer):
