@@ -56,7 +56,9 @@ def corrupt(X):
 def load_tasks():
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
-    X_a, X_b, y_a, y_b = train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
+    X_a, X_b, y_a, y_b = train_test_split(
+        X, y, test_size=0.5, stratify=y, random_state=0
+    )
     return {
         "new_classes": (X[y < 5], y[y < 5], X[y >= 5], y[y >= 5]),
         "shifted_domain": (X_a, y_a, corrupt(X_b), y_b),
@@ -67,7 +69,10 @@ def few_shot_split(y, k, seed):
     """Indices of k samples per class (train) and of all the others (test)."""
     rng = np.random.default_rng(seed)
     train = np.concatenate(
-        [rng.choice(np.flatnonzero(y == label), k, replace=False) for label in np.unique(y)]
+        [
+            rng.choice(np.flatnonzero(y == label), k, replace=False)
+            for label in np.unique(y)
+        ]
     )
     test = np.setdiff1d(np.arange(len(y)), train)
     return train, test
@@ -84,7 +89,10 @@ def skneuro_methods(explore: bool):
     if explore:
         for lr in (1e-3, 1e-2):
             for ft in (0, 50, 100):
-                methods[f"lr={lr:g} ft={ft}"] = {"learning_rate": lr, "fine_tune_epochs": ft}
+                methods[f"lr={lr:g} ft={ft}"] = {
+                    "learning_rate": lr,
+                    "fine_tune_epochs": ft,
+                }
         methods["no-tol"] = {"tol": None}
         methods["head=new"] = {"head": "new"}
     return methods
@@ -101,7 +109,10 @@ def run_adapt(source, X, y, seed):
     body = keras.Model(network.inputs, network.layers[-2].output)
     labels, codes = np.unique(y, return_inverse=True)
     task = keras.Sequential(
-        [keras.Input((body.output.shape[-1],)), keras.layers.Dense(len(labels), activation="softmax")]
+        [
+            keras.Input((body.output.shape[-1],)),
+            keras.layers.Dense(len(labels), activation="softmax"),
+        ]
     )
     model = FineTuning(
         encoder=body,
@@ -134,14 +145,24 @@ def main():
     rows = []
     for task, (X_src, y_src, X_tgt, y_tgt) in load_tasks().items():
         source = KerasClassifier(
-            hidden_layer_sizes=HIDDEN, epochs=SOURCE_EPOCHS, batch_size=64, random_state=0
+            hidden_layer_sizes=HIDDEN,
+            epochs=SOURCE_EPOCHS,
+            batch_size=64,
+            random_state=0,
         ).fit(X_src, y_src)
-        print(f"{task}: source accuracy on its own data {source.score(X_src, y_src):.3f}")
+        print(
+            f"{task}: source accuracy on its own data {source.score(X_src, y_src):.3f}"
+        )
         shared_classes = set(np.unique(y_tgt)) <= set(source.classes_)
         for k in K_SHOTS:
             for seed in range(args.seeds):
                 train, test = few_shot_split(y_tgt, k, seed)
-                X_tr, y_tr, X_te, y_te = X_tgt[train], y_tgt[train], X_tgt[test], y_tgt[test]
+                X_tr, y_tr, X_te, y_te = (
+                    X_tgt[train],
+                    y_tgt[train],
+                    X_tgt[test],
+                    y_tgt[test],
+                )
 
                 def record(method, predict, seconds):
                     accuracy = float(np.mean(predict(X_te) == y_te))
@@ -156,7 +177,9 @@ def main():
                     record(method, clf.predict, time.perf_counter() - start)
                 start = time.perf_counter()
                 logreg = LogisticRegression(max_iter=2000).fit(X_tr, y_tr)
-                record("logistic regression", logreg.predict, time.perf_counter() - start)
+                record(
+                    "logistic regression", logreg.predict, time.perf_counter() - start
+                )
                 if shared_classes:
                     record("source-only", source.predict, 0.0)
                 if not args.no_adapt:
@@ -165,7 +188,9 @@ def main():
                     record("adapt FineTuning", predict, time.perf_counter() - start)
             print(f"  k={k} done")
 
-    table = pd.DataFrame(rows, columns=["task", "k", "seed", "method", "accuracy", "fit_s"])
+    table = pd.DataFrame(
+        rows, columns=["task", "k", "seed", "method", "accuracy", "fit_s"]
+    )
     summary = table.groupby(["task", "method", "k"]).agg(
         accuracy=("accuracy", "mean"), sd=("accuracy", "std"), fit_s=("fit_s", "mean")
     )

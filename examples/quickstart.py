@@ -33,9 +33,7 @@ start = time.perf_counter()
 # 1. A Keras network in a grid search
 # -----------------------------------
 X, y = load_digits(return_X_y=True)
-X_train, X_test, y_train, y_test = train_test_split(
-    X, y, stratify=y, random_state=0
-)
+X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
 network = make_pipeline(StandardScaler(), KerasClassifier(epochs=30, random_state=0))
 search = GridSearchCV(
     network,

@@ -9,7 +9,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._backend import draw_seed, import_keras, keras_seed_scope
 from ._builders import build_mlp, clone_untrained, output_activation_name
@@ -50,14 +54,20 @@ class BaseKerasEstimator(BaseEstimator):
 
     _parameter_constraints: dict = {
         "model": [None, callable],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [str],
         "loss": [str, callable],
         "optimizer": "no_validation",  # name, class or instance: see _compile
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "metrics": [list, tuple, str, None],
         "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "shuffle": ["boolean"],
         "callbacks": "no_validation",  # list, dict, class or instance
         "validation_split": [Interval(Real, 0, 1, closed="left")],
@@ -295,7 +305,9 @@ class BaseKerasEstimator(BaseEstimator):
         params = self.get_params(deep=False)
         if self.loss != "auto":
             make_loss(self.loss, route_params(params, "loss"))
-        make_optimizer(self.optimizer, self.learning_rate, route_params(params, "optimizer"))
+        make_optimizer(
+            self.optimizer, self.learning_rate, route_params(params, "optimizer")
+        )
         make_metrics(self.metrics, params)
         make_callbacks(self.callbacks, params)
         if model is None:
@@ -332,9 +344,14 @@ class BaseKerasEstimator(BaseEstimator):
         options.update(route_params(params, "fit"))
         options.update(fit_params)
         extra_callbacks = options.pop("callbacks") or []
-        options["callbacks"] = [*make_callbacks(self.callbacks, params), *extra_callbacks]
+        options["callbacks"] = [
+            *make_callbacks(self.callbacks, params),
+            *extra_callbacks,
+        ]
         options["keras_fit_options"] = {
-            key: options.pop(key) for key in list(options) if key not in GRAPH_LOOP_OPTIONS
+            key: options.pop(key)
+            for key in list(options)
+            if key not in GRAPH_LOOP_OPTIONS
         }
         return options
 
@@ -434,7 +451,9 @@ class BaseKerasEstimator(BaseEstimator):
         params = self.get_params(deep=False)
         loss = self.loss
         if loss == "auto":
-            loss = self._default_loss(output_units, from_logits) if output_units else None
+            loss = (
+                self._default_loss(output_units, from_logits) if output_units else None
+            )
         else:
             loss = make_loss(loss, route_params(params, "loss"))
         optimizer = make_optimizer(
@@ -521,7 +540,9 @@ class BaseKerasEstimator(BaseEstimator):
     # ------------------------------------------------------------------
     def _make_forward(self) -> None:
         params = self.get_params(deep=False)
-        batch_size = route_params(params, "predict").get("batch_size", _PREDICT_BATCH_SIZE)
+        batch_size = route_params(params, "predict").get(
+            "batch_size", _PREDICT_BATCH_SIZE
+        )
         transform = self._output_transform() if self._output_is_logits else None
         self._forward = CompiledForward(
             self.model_, self.X_shape_[0], transform, int(batch_size)
@@ -569,4 +590,3 @@ class BaseKerasEstimator(BaseEstimator):
         super().__setstate__(state)
         if "model_" in state:
             self._make_forward()
-

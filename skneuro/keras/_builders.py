@@ -20,9 +20,9 @@ def build_mlp(
         hidden = keras.layers.Dense(
             int(units), activation=activation, name=f"hidden_{index}"
         )(hidden)
-    outputs = keras.layers.Dense(n_outputs, activation=output_activation, name="output")(
-        hidden
-    )
+    outputs = keras.layers.Dense(
+        n_outputs, activation=output_activation, name="output"
+    )(hidden)
     return keras.Model(inputs, outputs, name="mlp")
 
 

@@ -60,7 +60,9 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
             self.y_dtype_ = y.dtype
             self.y_ndim_ = y.ndim
             self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
-            self.target_type_ = "continuous" if y.ndim == 1 else "continuous-multioutput"
+            self.target_type_ = (
+                "continuous" if y.ndim == 1 else "continuous-multioutput"
+            )
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
         if n_outputs != self.n_outputs_:
             raise ValueError(

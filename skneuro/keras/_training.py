@@ -207,7 +207,8 @@ def _train_in_graph(
     ).get_concrete_function(*train_tensors, seed_spec)
     if validation is not None:
         val_tensors = [
-            tf.constant(a) for a in (validation.X, validation.y, validation.sample_weight)
+            tf.constant(a)
+            for a in (validation.X, validation.y, validation.sample_weight)
         ]
         val_batch_size = min(max(batch_size, 1024), len(validation))
         val_pass = _graph_pass(

@@ -213,7 +213,9 @@ class TransferMixin:
             for layer in reused
             if layer.weights and not is_batch_normalization(layer)
         ]
-        n_trainable = len(weighted) if unfreeze == "all" else min(unfreeze, len(weighted))
+        n_trainable = (
+            len(weighted) if unfreeze == "all" else min(unfreeze, len(weighted))
+        )
         trainable = {id(layer) for layer in weighted[len(weighted) - n_trainable :]}
         for layer in reused:
             layer.trainable = id(layer) in trainable
@@ -233,7 +235,11 @@ class TransferMixin:
             return
         self._enter_phase(self.unfreeze, self._fine_tune_learning_rate())
         self._run_epochs(
-            train, validation, seed=seed + 1, options=options, epochs=self.fine_tune_epochs
+            train,
+            validation,
+            seed=seed + 1,
+            options=options,
+            epochs=self.fine_tune_epochs,
         )
         self._mark_phase("fine_tune")
 
@@ -247,7 +253,11 @@ class TransferMixin:
             {**route_params(params, "optimizer"), **_learning_rate(learning_rate)},
         )
         self.model_.compile(
-            **{**self._compile_kwargs(), "loss": self.model_.loss, "optimizer": optimizer}
+            **{
+                **self._compile_kwargs(),
+                "loss": self.model_.loss,
+                "optimizer": optimizer,
+            }
         )
 
     def _mark_phase(self, phase: str) -> None:

@@ -137,7 +137,10 @@ class TransferClassifier(TransferMixin, KerasClassifier):
 
     def _source_head_columns(self, network: SourceNetwork):
         if network.classes is None:
-            return None, "the source is not a single-label classifier with known classes"
+            return (
+                None,
+                "the source is not a single-label classifier with known classes",
+            )
         if self._is_multilabel():
             return None, "the target is multilabel"
         source_classes = np.asarray(network.classes)
@@ -146,7 +149,9 @@ class TransferClassifier(TransferMixin, KerasClassifier):
         if missing:
             return None, f"the target's classes {missing} are not source classes"
         columns = np.array([m[0] for m in matches])
-        if len(columns) == len(source_classes) and np.all(columns == np.arange(len(columns))):
+        if len(columns) == len(source_classes) and np.all(
+            columns == np.arange(len(columns))
+        ):
             return None, None  # same classes, same order: the head as it is
         return columns, None
 

@@ -72,8 +72,7 @@ def resolve_source(source) -> SourceNetwork:
             model=mlp_to_keras(source), classes=_single_label_classes(source)
         )
     raise TypeError(
-        f"Unsupported source of type {type(source).__name__}: use "
-        f"{SUPPORTED_SOURCES}."
+        f"Unsupported source of type {type(source).__name__}: use {SUPPORTED_SOURCES}."
     )
 
 

@@ -41,7 +41,9 @@ def split_source(model) -> SourceLayers:
     chain = _layer_chain(model)
     weighted = [i for i, layer in enumerate(chain) if layer.weights]
     if not weighted:
-        raise ValueError(f"The source network {model.name!r} has no layer with weights.")
+        raise ValueError(
+            f"The source network {model.name!r} has no layer with weights."
+        )
     head_start = weighted[-1]
     body = chain[:head_start]
     if not any(layer.weights for layer in body):
@@ -70,7 +72,9 @@ def _layer_chain(model) -> list:
         "its layers can be copied in order."
     )
     layers = [
-        layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)
+        layer
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
     ]
     if isinstance(model, keras.Sequential):
         return layers

@@ -3,7 +3,6 @@
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skneuro import KerasClassifier, KerasRegressor
-
 from tests.keras.builders import (
     compiled_regression_template,
     logits_classifier,

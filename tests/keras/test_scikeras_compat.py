@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, r2_score
 
-from skneuro import KerasClassifier, KerasRegressor
+from skneuro import KerasClassifier
 
 
 def run_as_skneuro(source: str) -> dict:

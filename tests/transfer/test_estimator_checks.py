@@ -10,7 +10,12 @@ import warnings
 from sklearn.datasets import load_diabetes, load_digits
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skneuro import KerasClassifier, KerasRegressor, TransferClassifier, TransferRegressor
+from skneuro import (
+    KerasClassifier,
+    KerasRegressor,
+    TransferClassifier,
+    TransferRegressor,
+)
 from tests.keras.test_estimator_checks import EXPECTED_FAILURES
 
 
@@ -31,8 +36,12 @@ CLASSIFIER_SOURCE, REGRESSOR_SOURCE = _fitted_sources()
 ESTIMATORS = [
     TransferClassifier(),
     TransferRegressor(),
-    TransferClassifier(CLASSIFIER_SOURCE, learning_rate=0.01, epochs=40, fine_tune_epochs=10),
-    TransferRegressor(REGRESSOR_SOURCE, learning_rate=0.01, epochs=40, fine_tune_epochs=10),
+    TransferClassifier(
+        CLASSIFIER_SOURCE, learning_rate=0.01, epochs=40, fine_tune_epochs=10
+    ),
+    TransferRegressor(
+        REGRESSOR_SOURCE, learning_rate=0.01, epochs=40, fine_tune_epochs=10
+    ),
 ]
 
 
