@@ -28,51 +28,17 @@ distributed = pytest.importorskip(
 joblib = pytest.importorskip("joblib")
 
 
-def _has_transfer() -> bool:
-    try:
-        from skneuro.transfer import TransferClassifier  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-HAS_TRANSFER = _has_transfer()
-
 # Keras scores may differ in the last bits between processes; accuracy on a
 # few dozen rows moves in steps of 1/n, so anything below that is noise.
 KERAS_SCORE_ATOL = 1e-6
 
 
-def _seeds_through_global_random() -> bool:
-    """Whether seeded Keras fits draw their weight-initialisation seeds from
-    Python's global ``random`` module (seeded, then restored, around a fit).
-
-    Then a fit is reproducible only if no other thread of the process uses
-    ``random`` meanwhile, and a Dask worker's own threads do: the same seeded
-    fit can start from other weights on a worker than in the test process.
-    """
-    import inspect
-
-    from skneuro.keras import _backend
-
-    return "random.seed(" in inspect.getsource(_backend)
-
-
 def _assert_same_search(on_dask, serial):
     """Same best parameters and CV scores as the serial search."""
-    try:
-        assert on_dask.best_params_ == serial.best_params_
-        np.testing.assert_allclose(
-            _cv_scores(on_dask), _cv_scores(serial), rtol=0, atol=KERAS_SCORE_ATOL
-        )
-    except AssertionError as exc:
-        if _seeds_through_global_random():
-            pytest.xfail(
-                "known bug: skneuro.keras seeds Keras through the global `random` "
-                "module, which the Dask worker's threads also use, so a seeded "
-                f"fit is not reproducible there ({exc})"
-            )
-        raise
+    assert on_dask.best_params_ == serial.best_params_
+    np.testing.assert_allclose(
+        _cv_scores(on_dask), _cv_scores(serial), rtol=0, atol=KERAS_SCORE_ATOL
+    )
 
 
 def _import_keras():
@@ -195,9 +161,6 @@ def _weights_checksum(model):
     return digest.hexdigest()
 
 
-@pytest.mark.skipif(
-    not HAS_TRANSFER, reason="skneuro.transfer does not exist yet (issue 3)"
-)
 def test_transfer_classifier_grid_search_on_dask(dask_client, cancer_subset):
     from skneuro import KerasClassifier, TransferClassifier
 
