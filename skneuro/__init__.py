@@ -18,7 +18,7 @@ _LAZY_NAMES = {
     "ItemKNNRecommender": "skneuro.recommend",
     "fetch_movielens": "skneuro.datasets",
 }
-_SUBPACKAGES = ("datasets", "keras", "recommend", "transfer", "utils")
+_SUBPACKAGES = ("datasets", "keras", "recommend", "transfer")
 
 __all__ = [*_LAZY_NAMES, *_SUBPACKAGES, "__version__"]
 

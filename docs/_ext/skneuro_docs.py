@@ -27,7 +27,6 @@ API_SECTIONS = (
     ("transfer", "Transfer learning"),
     ("recommend", "Recommendation"),
     ("datasets", "Data sets"),
-    ("utils", "Utilities"),
 )
 
 # Benchmark result files (by stem) shown first, in this order and with these
