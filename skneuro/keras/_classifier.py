@@ -138,8 +138,13 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             if len(labels) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes "
-                    f"in the data, but the data contain only 1 class: {labels[0]!r}."
+                    f"in the data, but the data contain only 1 class: "
+                    f"{labels.tolist()[0]!r}."
                 )
+            # ``classes`` (partial_fit) may name more classes than this
+            # batch of ``y`` shows: the task is multiclass even if the batch
+            # looks binary.
+            self.target_type_ = "binary" if len(labels) == 2 else "multiclass"
             self.classes_ = labels
             self.n_classes_ = len(labels)
             self.n_outputs_ = 1
