@@ -266,12 +266,21 @@ class BaseKerasEstimator(BaseEstimator):
         seed = _fit_seed(self.random_state)
         X = X.astype(np.float32, copy=False)
 
+        # Rows are split before the network is built, so a validation_split
+        # leaving no rows fails while a fitted estimator is still intact.
+        train, validation = self._split_validation(
+            Batches(X, codes, weights), codes, seed, options
+        )
         with keras_seed_scope(seed):
             if not reuse_model:
                 self.model_ = self._build_model(X)
                 self.history_ = {}
-            data = Batches(X, self._model_targets(codes), weights)
-            train, validation = self._split_validation(data, codes, seed, options)
+            train, validation = (
+                None
+                if part is None
+                else Batches(part.X, self._model_targets(part.y), part.sample_weight)
+                for part in (train, validation)
+            )
             self._train(train, validation, seed=seed, options=options)
         self._make_forward()
         return self
@@ -312,6 +321,13 @@ class BaseKerasEstimator(BaseEstimator):
         make_callbacks(self.callbacks, params)
         if model is None:
             check_activation(self.activation)
+            sizes = np.atleast_1d(self.hidden_layer_sizes)
+            # Keras would only complain about ``units`` once building starts.
+            if sizes.ndim != 1 or np.any(sizes <= 0):
+                raise ValueError(
+                    "hidden_layer_sizes must hold positive layer widths; got "
+                    f"{self.hidden_layer_sizes!r}."
+                )
         elif not isinstance(model, keras.Model) and inspect.isclass(model):
             if not issubclass(model, keras.Model):
                 raise TypeError(
