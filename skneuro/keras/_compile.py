@@ -50,7 +50,10 @@ def make_loss(loss: Any, routed: Mapping):
     if isinstance(loss, keras.losses.Loss):
         if options:
             return type(loss).from_config({**loss.get_config(), **options})
-        return copy.deepcopy(loss)
+        # Used as given: a Loss holds no training state, and copying goes
+        # through get_config, which drops some losses' arguments (Keras 3's
+        # Huber loses ``delta``, CosineSimilarity ``axis``).
+        return loss
     if inspect.isclass(loss) and issubclass(loss, keras.losses.Loss):
         return loss(**options)
     if isinstance(loss, str):
