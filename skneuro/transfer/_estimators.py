@@ -147,7 +147,10 @@ class TransferClassifier(TransferMixin, KerasClassifier):
         matches = [np.flatnonzero(source_classes == label) for label in self.classes_]
         missing = [label for label, m in zip(self.classes_, matches) if not len(m)]
         if missing:
-            return None, f"the target's classes {missing} are not source classes"
+            return None, (
+                f"the target's classes {np.asarray(missing).tolist()} are not "
+                "source classes"
+            )
         columns = np.array([m[0] for m in matches])
         if len(columns) == len(source_classes) and np.all(
             columns == np.arange(len(columns))
