@@ -50,6 +50,27 @@ class BaseKerasEstimator(BaseEstimator):
     predictions; everything else — parameter routing, model building and
     compilation, the fast training loop, early stopping, fast inference,
     persistence — lives here. Do not instantiate this class directly.
+
+    See Also
+    --------
+    skneuro.KerasClassifier : The classifier built on this base.
+    skneuro.KerasRegressor : The regressor built on this base.
+    skneuro.TransferClassifier : Fine-tuning a fitted network, same base.
+
+    Examples
+    --------
+    Every Keras-backed estimator of skneuro derives from it, so
+    ``isinstance`` tells them apart from other scikit-learn estimators:
+
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skneuro import KerasRegressor, TransferClassifier
+    >>> from skneuro.keras import BaseKerasEstimator
+    >>> isinstance(KerasRegressor(), BaseKerasEstimator)
+    True
+    >>> isinstance(TransferClassifier(), BaseKerasEstimator)
+    True
+    >>> isinstance(LogisticRegression(), BaseKerasEstimator)
+    False
     """
 
     _parameter_constraints: dict = {

@@ -157,7 +157,20 @@ class InteractionEncoder(BaseEstimator):
         )
 
     def fit_transform(self, table, y=None):
-        """Fit the mappings on ``table`` and return its matrix."""
+        """Fit the mappings on ``table`` and return its matrix.
+
+        Parameters
+        ----------
+        table : DataFrame
+            One row per interaction.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X : scipy.sparse.csr_array of shape (len(users_), len(items_))
+            The user x item matrix of ``table``.
+        """
         return self.fit(table).transform(table)
 
     def _merge_duplicates(self, n_unique, inverse, values):

@@ -112,7 +112,20 @@ def precision_at_k(y_true, recommended, *, k=10):
 def recall_at_k(y_true, recommended, *, k=10):
     """Fraction of each user's relevant items found in the top ``k``.
 
-    Parameters and return value as in :func:`precision_at_k`.
+    Parameters
+    ----------
+    y_true : {array-like, sparse matrix} of shape (n_users, n_items)
+        Non-zero entries are the relevant items.
+    recommended : array-like of shape (n_users, n) or list of 1-D arrays
+        Item column indices per user in ranking order; -1 marks an empty
+        slot (it counts as a miss).
+    k : int, default=10
+        Cut-off.
+
+    Returns
+    -------
+    float
+        Mean over users with at least one relevant item.
 
     Examples
     --------
@@ -129,7 +142,20 @@ def recall_at_k(y_true, recommended, *, k=10):
 def hit_rate_at_k(y_true, recommended, *, k=10):
     """Fraction of users with at least one relevant item in the top ``k``.
 
-    Parameters and return value as in :func:`precision_at_k`.
+    Parameters
+    ----------
+    y_true : {array-like, sparse matrix} of shape (n_users, n_items)
+        Non-zero entries are the relevant items.
+    recommended : array-like of shape (n_users, n) or list of 1-D arrays
+        Item column indices per user in ranking order; -1 marks an empty
+        slot (it counts as a miss).
+    k : int, default=10
+        Cut-off.
+
+    Returns
+    -------
+    float
+        Mean over users with at least one relevant item.
 
     Examples
     --------
@@ -150,7 +176,20 @@ def map_at_k(y_true, recommended, *, k=10):
     ``r <= k`` that hold a relevant item, divided by ``min(k, n_relevant)``
     so a perfect ranking scores 1.
 
-    Parameters and return value as in :func:`precision_at_k`.
+    Parameters
+    ----------
+    y_true : {array-like, sparse matrix} of shape (n_users, n_items)
+        Non-zero entries are the relevant items.
+    recommended : array-like of shape (n_users, n) or list of 1-D arrays
+        Item column indices per user in ranking order; -1 marks an empty
+        slot (it counts as a miss).
+    k : int, default=10
+        Cut-off.
+
+    Returns
+    -------
+    float
+        Mean over users with at least one relevant item.
 
     Examples
     --------
@@ -174,7 +213,20 @@ def ndcg_at_k(y_true, recommended, *, k=10):
     the DCG of a perfect ranking of the user's ``min(k, n_relevant)``
     relevant items.
 
-    Parameters and return value as in :func:`precision_at_k`.
+    Parameters
+    ----------
+    y_true : {array-like, sparse matrix} of shape (n_users, n_items)
+        Non-zero entries are the relevant items.
+    recommended : array-like of shape (n_users, n) or list of 1-D arrays
+        Item column indices per user in ranking order; -1 marks an empty
+        slot (it counts as a miss).
+    k : int, default=10
+        Cut-off.
+
+    Returns
+    -------
+    float
+        Mean over users with at least one relevant item.
 
     Examples
     --------
@@ -246,6 +298,25 @@ class RecommendationScorer:
     (rows of ``X``) are the samples, so cross-validation folds hold users
     out entirely ("strong generalisation"): the fitted model folds each test
     user in from the part of their row that is not hidden.
+
+    Parameters
+    ----------
+    metric : {"ndcg", "precision", "recall", "hit_rate", "map", "coverage"}
+        Ranking metric at ``k`` (see the ``*_at_k`` functions), or catalogue
+        coverage of the top-``k`` lists.
+    k : int
+        Cut-off: the number of items recommended to each user.
+    test_size : float
+        Fraction of each user's interactions hidden and predicted, as in
+        :func:`train_test_split_interactions`.
+    random_state : int, RandomState instance or None
+        Seed of the hold-out; an int judges every estimator on the same
+        hidden interactions.
+
+    See Also
+    --------
+    make_recommendation_scorer : The way to build one, with defaults.
+    ItemKNNRecommender.score : NDCG@10 with the same protocol.
 
     Examples
     --------
