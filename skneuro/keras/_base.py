@@ -26,7 +26,7 @@ from ._compile import (
     make_optimizer,
 )
 from ._inference import CompiledForward
-from ._persistence import model_state, restore_model
+from ._persistence import PickledModel, model_state, restore_model
 from ._routing import call_model_builder, is_routed, route_params
 from ._training import GRAPH_LOOP_OPTIONS, Batches, train_model
 
@@ -617,6 +617,9 @@ class BaseKerasEstimator(BaseEstimator):
         # __getstate__ returns the instance's own __dict__.
         state = dict(super().__getstate__())
         state.pop("_forward", None)
+        keras = sys.modules.get("keras")  # an instance implies Keras is loaded
+        if keras is not None and isinstance(state.get("model"), keras.Model):
+            state["model"] = PickledModel(state["model"])
         if "model_" in state:
             state["model_"] = model_state(state["model_"])
         return state

@@ -46,3 +46,17 @@ def restore_model(state: dict[str, Any]):
         for variable, value in zip(optimizer.variables, saved, strict=True):
             variable.assign(value)
     return model
+
+
+class PickledModel:
+    """A ``keras.Model`` pickled as :func:`model_state`; unpickles to the model.
+
+    For a model held as a parameter (``model=`` an instance): Keras' own
+    pickle of it is time-stamped like the fitted network's would be.
+    """
+
+    def __init__(self, model) -> None:
+        self.state = model_state(model)
+
+    def __reduce__(self):
+        return restore_model, (self.state,)
