@@ -10,7 +10,6 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from sklearn.base import clone
 
 # TensorFlow has a public setter for op determinism but only a private getter.
 from tensorflow.python.framework.config import is_op_determinism_enabled
@@ -57,7 +56,6 @@ def test_same_random_state_same_predictions(iris, params):
     history = dict(est.history_)
     np.testing.assert_array_equal(est.fit(X, y).predict_proba(X), first)
     assert est.history_ == history
-    np.testing.assert_array_equal(clone(est).fit(X, y).predict_proba(X), first)
 
 
 def test_random_state_matters(small_regression):
