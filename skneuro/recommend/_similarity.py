@@ -167,33 +167,33 @@ def _kth_largest(values, size, k):
     return values[lo]
 
 
-@njit(cache=True, nogil=True)
-def _kth_largest_of(values, size, k, scratch):
-    """The ``k``-th largest of ``values[:size]`` (left as they are).
+# Similarity histogram of a row, to find where its top k start in one cheap
+# pass: buckets of relative width 2**-5 (the top 5 mantissa bits of the float)
+# from 2**-24 up to 4; smaller values share the lowest bucket and larger ones
+# the highest. Bucketing only has to be monotone for the selection to be
+# exact, so the clamping costs nothing but speed on unusual data.
+_MANTISSA_BITS = 5
+_SHIFT = 52 - _MANTISSA_BITS
+_LOWEST = int(np.float64(2.0**-24).view(np.int64)) >> _SHIFT
+N_BUCKETS = (int(np.float64(4.0).view(np.int64)) >> _SHIFT) - _LOWEST + 1
 
-    For long rows, a value of an evenly spread sample estimates where the
-    top ``k`` start, generously (about ``3 k`` values above it); one cheap,
-    predictable pass keeps the values at or above the estimate and the
-    quickselect runs on those few. When fewer than ``k`` are kept the
-    estimate was too high and the quickselect runs on everything, so the
-    answer is exact either way.
-    """
-    n_sample = 4 * k
-    if size > 4 * n_sample:
-        step = size // n_sample
-        for t in range(n_sample):
-            scratch[t] = values[t * step]
-        rank = min(n_sample, 3 * k * n_sample // size + 1)
-        estimate = _kth_largest(scratch, n_sample, rank)
-        kept = 0
-        for t in range(size):
-            if values[t] >= estimate:
-                scratch[kept] = values[t]
-                kept += 1
-        if kept >= k:
-            return _kth_largest(scratch, kept, k)
-    scratch[:size] = values[:size]
-    return _kth_largest(scratch, size, k)
+
+@njit(cache=True, nogil=True, inline="always")
+def _bucket(bits):
+    """Histogram bucket of a positive float64 given by its bit pattern."""
+    return min(max((bits >> _SHIFT) - _LOWEST, 0), N_BUCKETS - 1)
+
+
+@njit(cache=True, nogil=True)
+def _bucket_floor(bucket):
+    """The smallest value that falls into ``bucket``."""
+    if bucket == 0:
+        return 0.0
+    if bucket == N_BUCKETS:
+        return np.inf
+    bits = np.empty(1, dtype=np.int64)
+    bits[0] = (bucket + _LOWEST) << _SHIFT
+    return bits.view(np.float64)[0]
 
 
 @njit(parallel=True, cache=True, nogil=True)
@@ -246,6 +246,9 @@ def item_knn(
         dot = np.zeros(0 if unit_values else n_items)
         cand = np.empty(n_items, dtype=np.int32)
         sims = np.empty(n_items)
+        sim_bits = sims.view(np.int64)
+        histogram = np.zeros(N_BUCKETS, dtype=np.int32)
+        edge = np.empty(n_items, dtype=np.int32)
         scratch = np.empty(n_items)
         ties = np.empty(n_items, dtype=np.int32)
         row_idx = np.empty(k, dtype=np.int32)
@@ -295,9 +298,10 @@ def item_knn(
                 if sim > 0.0:
                     cand[n_pos] = j
                     sims[n_pos] = sim
+                    histogram[_bucket(sim_bits[n_pos])] += 1
                     n_pos += 1
-            # the k best: all of them, or those above the k-th largest value
-            # plus the ties at it with the smallest original columns
+            # the k best: all of them, or all those in the buckets above the
+            # one holding the k-th largest, plus the best of that edge bucket
             size = 0
             if n_pos <= k:
                 for t in range(n_pos):
@@ -305,9 +309,31 @@ def item_knn(
                     row_val[size] = sims[t]
                     size += 1
             else:
-                threshold = _kth_largest_of(sims, n_pos, k, scratch)
-                n_ties = 0
+                above = 0
+                bucket = N_BUCKETS - 1
+                while above + histogram[bucket] < k:
+                    above += histogram[bucket]
+                    bucket -= 1
+                floor = _bucket_floor(bucket)
+                ceiling = _bucket_floor(bucket + 1)
+                n_edge = 0
                 for t in range(n_pos):
+                    if sims[t] >= floor:  # rarely true: predictable
+                        if sims[t] >= ceiling:
+                            row_idx[size] = original[cand[t]]
+                            row_val[size] = sims[t]
+                            size += 1
+                        else:
+                            edge[n_edge] = t
+                            scratch[n_edge] = sims[t]
+                            n_edge += 1
+                # exactly the k - above best of the edge bucket: those above
+                # its k-th largest value, then the ties at it with the
+                # smallest original columns
+                threshold = _kth_largest(scratch, n_edge, k - size)
+                n_ties = 0
+                for e in range(n_edge):
+                    t = edge[e]
                     if sims[t] > threshold:
                         row_idx[size] = original[cand[t]]
                         row_val[size] = sims[t]
@@ -321,6 +347,7 @@ def item_knn(
                     row_idx[size] = ties[t]
                     row_val[size] = threshold
                     size += 1
+            histogram[:] = 0  # a few hundred counters: cheaper than tracking
             # stored in original column order, as canonical CSR wants
             row = original[i]
             order = np.argsort(row_idx[:size])
