@@ -18,10 +18,14 @@ from pathlib import Path
 
 import pandas as pd
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import validate_params
 
-from ._base import get_data_home
+from ._base import _data_home_path, _make_folder, _remove_folders
 
 RemoteArchive = namedtuple("RemoteArchive", ["url", "folder", "checked_file", "md5"])
+
+# Files every load reads; the README and the u1..u5 split files are optional.
+_REQUIRED_FILES = ("u.data", "u.item", "u.user")
 
 # The checksum is of the extracted ratings file, the file every loader reads.
 ARCHIVES = {
@@ -43,6 +47,14 @@ _N_FOLDS = 5
 _CHUNK = 1 << 16
 
 
+@validate_params(
+    {
+        "variant": [str],
+        "data_home": [str, os.PathLike, None],
+        "download_if_missing": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fetch_movielens(
     variant: str = "100k",
     *,
@@ -54,7 +66,10 @@ def fetch_movielens(
     The first call downloads the archive (about 5 MB, progress on stderr),
     checks the MD5 of its ratings file and extracts it to
     ``data_home/ml-100k``; later calls, and calls without network, read that
-    copy. An existing copy is used as it is.
+    copy. An existing copy is used as it is; a copy that lacks one of the
+    files read (``u.data``, ``u.item``, ``u.user``) is an error, not a
+    reason to download over it. Nothing is created on disk unless a download
+    is attempted, and a failed download leaves no folder behind.
 
     Parameters
     ----------
@@ -65,6 +80,7 @@ def fetch_movielens(
         else ``~/skneuro_data``).
     download_if_missing : bool, default=True
         Download when there is no local copy; if False, raise OSError then.
+        Must be a bool.
 
     Returns
     -------
@@ -85,8 +101,11 @@ def fetch_movielens(
     Raises
     ------
     OSError
-        When there is no local copy and downloading is disabled or fails, or
-        the download does not match its checksum.
+        When there is no local copy and downloading is disabled or fails,
+        the download does not match its checksum, or the local copy misses
+        a file (the message names it).
+    ValueError
+        When a file of the local copy cannot be parsed.
 
     Examples
     --------
@@ -98,25 +117,60 @@ def fetch_movielens(
     if variant not in ARCHIVES:
         raise ValueError(f"variant must be one of {sorted(ARCHIVES)}, got {variant!r}.")
     archive = ARCHIVES[variant]
-    data_home = Path(get_data_home(data_home))
+    data_home = _data_home_path(data_home)
     folder = data_home / archive.folder
     if not (folder / archive.checked_file).exists():
         if not download_if_missing:
+            hint = ""
+            if (data_home / archive.checked_file).exists():
+                hint = (
+                    f" data_home looks like the '{archive.folder}' folder "
+                    "itself: pass its parent."
+                )
             raise OSError(
                 f"MovieLens {variant} not found in {folder} and "
                 "download_if_missing=False. Put the extracted 'ml-100k' folder "
-                f"in {data_home} (or point SKNEURO_DATA_HOME at its parent)."
+                f"in {data_home} (or point SKNEURO_DATA_HOME at its parent)." + hint
             )
-        _download(archive, data_home)
-    ratings = _read_ratings(folder / "u.data")
+        created = _make_folder(data_home)
+        try:
+            _download(archive, data_home)
+        except BaseException:
+            _remove_folders(created)
+            raise
+    _check_complete(folder, archive)
+    ratings = _read(_read_ratings, folder / "u.data")
     return Bunch(
         ratings=ratings,
-        movies=_read_movies(folder / "u.item"),
-        users=_read_users(folder / "u.user"),
+        movies=_read(_read_movies, folder / "u.item"),
+        users=_read(_read_users, folder / "u.user"),
         genre_names=list(GENRES),
         folds=_folds(folder, ratings),
         DESCR=_read_text(folder / "README"),
     )
+
+
+def _check_complete(folder, archive):
+    """Name the files a local copy lacks, rather than fail on the first."""
+    missing = [name for name in _REQUIRED_FILES if not (folder / name).is_file()]
+    if missing:
+        raise OSError(
+            f"The MovieLens copy in {folder} is incomplete: "
+            f"{', '.join(missing)} missing. Copy the missing file(s) from the "
+            f"archive {archive.url} into {folder}, or delete {folder} to "
+            "download a fresh copy."
+        )
+
+
+def _read(reader, path):
+    """``reader(path)``, with the file named when it cannot be parsed."""
+    try:
+        return reader(path)
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise ValueError(
+            f"Could not read {path} ({exc}). The local MovieLens copy looks "
+            f"damaged: delete {path.parent} to download a fresh copy."
+        ) from exc
 
 
 def _download(archive, data_home):
@@ -229,7 +283,10 @@ def _folds(folder, ratings):
         for part in ("base", "test")
     ):
         return [
-            (_read_ratings(folder / f"u{i}.base"), _read_ratings(folder / f"u{i}.test"))
+            (
+                _read(_read_ratings, folder / f"u{i}.base"),
+                _read(_read_ratings, folder / f"u{i}.test"),
+            )
             for i in range(1, _N_FOLDS + 1)
         ]
     size = len(ratings) // _N_FOLDS

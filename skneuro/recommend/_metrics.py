@@ -5,12 +5,19 @@ ranking order) with ``y_true`` (a user x item matrix whose non-zero entries
 are the relevant, typically held-out, interactions). Relevance is binary.
 Metrics are averaged over the users with at least one relevant item; users
 without any are skipped, since no ranking can be right or wrong for them.
+
+The inputs are never modified. ``recommended`` must hold integer column
+indices (a TypeError otherwise: item labels, or floats that may have been
+rounded, are not silently converted), -1 for an empty slot, and no item twice
+among a user's first ``k``: a repeated item would count as two hits.
 """
 
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
+from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
@@ -19,33 +26,83 @@ from ._model_selection import train_test_split_interactions
 
 def _as_rank_matrix(recommended, n_users, k):
     """``(n_users, k)`` int64 array of item indices, -1 for an empty slot."""
-    if isinstance(recommended, np.ndarray) and recommended.ndim == 2:
-        ranked = np.asarray(recommended[:, :k], dtype=np.int64)
+    if isinstance(recommended, pd.DataFrame):
+        recommended = recommended.to_numpy()
+    if isinstance(recommended, np.ndarray) and recommended.dtype != object:
+        if recommended.ndim != 2:
+            raise ValueError(
+                "recommended must hold one ranking per user: a 2-D array of "
+                "shape (n_users, n) or a list of 1-D arrays; got an array of "
+                f"shape {recommended.shape}."
+            )
+        ranked = _as_indices(recommended[:, :k], "recommended")
     else:
         ranked = np.full((len(recommended), k), -1, dtype=np.int64)
         for u, row in enumerate(recommended):
-            row = np.asarray(row, dtype=np.int64)[:k]
+            row = np.asarray(row)
+            if row.ndim != 1:
+                raise ValueError(
+                    "recommended must hold one ranking per user: a 2-D array "
+                    "or a list of 1-D arrays of item indices; "
+                    f"recommended[{u}] has shape {row.shape}"
+                    + (" (use [[...]] for a single user)." if row.ndim == 0 else ".")
+                )
+            row = _as_indices(row[:k], f"recommended[{u}]")
             ranked[u, : row.shape[0]] = row
     if ranked.shape[0] != n_users:
         raise ValueError(
             f"recommended has {ranked.shape[0]} users but y_true has {n_users}."
+        )
+    if ranked.size and ranked.min() < -1:
+        raise ValueError(
+            f"recommended holds item index {ranked.min()}: indices are >= 0, "
+            "and -1 marks an empty slot."
         )
     if ranked.shape[1] < k:
         ranked = np.pad(ranked, ((0, 0), (0, k - ranked.shape[1])), constant_values=-1)
     return ranked
 
 
+def _as_indices(ranking, name):
+    """An integer array of item indices as int64; TypeError for other
+    values (floats would be truncated, labels are not positions)."""
+    if ranking.size and (ranking.dtype.kind not in "iu"):
+        raise TypeError(
+            f"{name} must hold integer item (column) indices, got dtype "
+            f"{ranking.dtype}. Map item labels to positions first, e.g. with "
+            "pd.Index(model.items_).get_indexer(labels)."
+        )
+    return ranking.astype(np.int64, copy=False)
+
+
+def _relevant(y_true):
+    """Canonical CSR of the non-zero entries of ``y_true``.
+
+    Validated like the dense case (2-D, numeric, finite) and never modified:
+    sparse input is copied only when it needs summing or pruning, so a
+    read-only matrix is fine. Duplicate entries are summed, as scipy does.
+    """
+    y_true = check_array(
+        y_true,
+        accept_sparse=("csr", "csc", "coo"),
+        dtype="numeric",
+        ensure_all_finite=True,
+        input_name="y_true",
+    )
+    relevant = sp.csr_array(y_true)  # may share memory with the caller's
+    if not relevant.has_canonical_format or (relevant.data == 0).any():
+        relevant = relevant.copy()
+        relevant.sum_duplicates()
+        relevant.eliminate_zeros()
+    return relevant
+
+
 def _hits(y_true, recommended, k):
     """Boolean ``(n_users, k)`` hit matrix and the relevant count per user."""
-    if sp.issparse(y_true):
-        y_true = sp.csr_array(y_true)
-        y_true.eliminate_zeros()
-    else:
-        y_true = sp.csr_array(check_array(y_true, dtype=None))
-        y_true.eliminate_zeros()
-    y_true.sum_duplicates()
+    y_true = _relevant(y_true)
     n_users, n_items = y_true.shape
     ranked = _as_rank_matrix(recommended, n_users, k)
+    _check_no_repeats(ranked)
     if ranked.size and ranked.max() >= n_items:
         raise ValueError(
             f"recommended holds item index {ranked.max()} but y_true has "
@@ -71,6 +128,21 @@ def _hits(y_true, recommended, k):
     return hits, n_relevant
 
 
+def _check_no_repeats(ranked):
+    """A list recommending an item twice would count it as two hits."""
+    if ranked.shape[1] < 2:
+        return
+    ordered = np.sort(ranked, axis=1)
+    repeated = (ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] >= 0)
+    if repeated.any():
+        user = int(np.flatnonzero(repeated.any(axis=1))[0])
+        item = int(ordered[user, 1:][repeated[user]][0])
+        raise ValueError(
+            f"recommended lists item {item} more than once for user {user}: "
+            "every item may appear once in a user's list."
+        )
+
+
 _PARAMS = {
     "y_true": ["array-like", "sparse matrix"],
     "recommended": ["array-like", list],
@@ -87,8 +159,8 @@ def precision_at_k(y_true, recommended, *, k=10):
     y_true : {array-like, sparse matrix} of shape (n_users, n_items)
         Non-zero entries are the relevant items.
     recommended : array-like of shape (n_users, n) or list of 1-D arrays
-        Item column indices per user in ranking order; -1 marks an empty
-        slot (it counts as a miss).
+        Integer item column indices per user in ranking order, each item
+        at most once; -1 marks an empty slot (it counts as a miss).
     k : int, default=10
         Cut-off.
 
@@ -117,8 +189,8 @@ def recall_at_k(y_true, recommended, *, k=10):
     y_true : {array-like, sparse matrix} of shape (n_users, n_items)
         Non-zero entries are the relevant items.
     recommended : array-like of shape (n_users, n) or list of 1-D arrays
-        Item column indices per user in ranking order; -1 marks an empty
-        slot (it counts as a miss).
+        Integer item column indices per user in ranking order, each item
+        at most once; -1 marks an empty slot (it counts as a miss).
     k : int, default=10
         Cut-off.
 
@@ -147,8 +219,8 @@ def hit_rate_at_k(y_true, recommended, *, k=10):
     y_true : {array-like, sparse matrix} of shape (n_users, n_items)
         Non-zero entries are the relevant items.
     recommended : array-like of shape (n_users, n) or list of 1-D arrays
-        Item column indices per user in ranking order; -1 marks an empty
-        slot (it counts as a miss).
+        Integer item column indices per user in ranking order, each item
+        at most once; -1 marks an empty slot (it counts as a miss).
     k : int, default=10
         Cut-off.
 
@@ -181,8 +253,8 @@ def map_at_k(y_true, recommended, *, k=10):
     y_true : {array-like, sparse matrix} of shape (n_users, n_items)
         Non-zero entries are the relevant items.
     recommended : array-like of shape (n_users, n) or list of 1-D arrays
-        Item column indices per user in ranking order; -1 marks an empty
-        slot (it counts as a miss).
+        Integer item column indices per user in ranking order, each item
+        at most once; -1 marks an empty slot (it counts as a miss).
     k : int, default=10
         Cut-off.
 
@@ -218,8 +290,8 @@ def ndcg_at_k(y_true, recommended, *, k=10):
     y_true : {array-like, sparse matrix} of shape (n_users, n_items)
         Non-zero entries are the relevant items.
     recommended : array-like of shape (n_users, n) or list of 1-D arrays
-        Item column indices per user in ranking order; -1 marks an empty
-        slot (it counts as a miss).
+        Integer item column indices per user in ranking order, each item
+        at most once; -1 marks an empty slot (it counts as a miss).
     k : int, default=10
         Cut-off.
 
@@ -258,7 +330,7 @@ def catalog_coverage(recommended, n_items, *, k=10):
     Parameters
     ----------
     recommended : array-like of shape (n_users, n) or list of 1-D arrays
-        Item column indices per user; -1 marks an empty slot.
+        Integer item column indices per user; -1 marks an empty slot.
     n_items : int
         Size of the catalogue.
     k : int, default=10
@@ -299,6 +371,13 @@ class RecommendationScorer:
     out entirely ("strong generalisation"): the fitted model folds each test
     user in from the part of their row that is not hidden.
 
+    ``estimator`` is an :class:`~skneuro.ItemKNNRecommender` or a
+    :class:`~sklearn.pipeline.Pipeline` ending in one. For a pipeline, ``X``
+    first goes through the ``transform`` of the earlier steps, as in
+    ``Pipeline.score``; the interactions are then hidden and judged in the
+    recommender's own input (e.g. after a binarising step, the hidden
+    "likes").
+
     Parameters
     ----------
     metric : {"ndcg", "precision", "recall", "hit_rate", "map", "coverage"}
@@ -337,12 +416,13 @@ class RecommendationScorer:
         self.random_state = random_state
 
     def __call__(self, estimator, X, y=None):
+        recommender, X = _recommender_and_input(estimator, X)
         X_train, X_test = train_test_split_interactions(
             X, test_size=self.test_size, random_state=self.random_state
         )
-        recommended = estimator._recommend_indices(X_train, self.k, exclude_seen=True)
+        recommended = recommender._recommend_indices(X_train, self.k, exclude_seen=True)
         if self.metric == "coverage":
-            return catalog_coverage(recommended, estimator.n_features_in_, k=self.k)
+            return catalog_coverage(recommended, recommender.n_features_in_, k=self.k)
         return RANKING_METRICS[self.metric](X_test, recommended, k=self.k)
 
     def __repr__(self):
@@ -350,6 +430,25 @@ class RecommendationScorer:
             f"make_recommendation_scorer({self.metric!r}, k={self.k}, "
             f"test_size={self.test_size}, random_state={self.random_state!r})"
         )
+
+
+def _recommender_and_input(estimator, X):
+    """The recommender at the end of ``estimator``, and ``X`` as it sees it.
+
+    A Pipeline (possibly nested) is unwrapped: ``X`` goes through the
+    ``transform`` of every step but the last, as ``Pipeline.score`` does.
+    """
+    while isinstance(estimator, Pipeline):
+        for _, step in estimator.steps[:-1]:
+            if step is not None and not isinstance(step, str):  # "passthrough"
+                X = step.transform(X)
+        estimator = estimator.steps[-1][1]
+    if not hasattr(estimator, "_recommend_indices"):
+        raise TypeError(
+            "A recommendation scorer needs an ItemKNNRecommender, or a "
+            f"Pipeline ending in one; got {type(estimator).__name__}."
+        )
+    return estimator, X
 
 
 @validate_params(

@@ -9,6 +9,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_array
 
+from ._validation import _check_no_duplicates
+
 
 @validate_params(
     {
@@ -31,7 +33,10 @@ def train_test_split_interactions(X, *, test_size=0.2, random_state=None, min_tr
     Parameters
     ----------
     X : {array-like, sparse matrix, DataFrame} of shape (n_users, n_items)
-        Interactions; zero means none.
+        Interactions; zero means none. NaN and infinite values are rejected,
+        and so are (user, item) pairs stored twice in sparse input (as by
+        :class:`~skneuro.ItemKNNRecommender`: one copy could be hidden and
+        the other kept).
     test_size : float, default=0.2
         Fraction of each user's interactions to hide, in (0, 1).
     random_state : int, RandomState instance or None, default=None
@@ -74,11 +79,17 @@ def train_test_split_interactions(X, *, test_size=0.2, random_state=None, min_tr
 
 
 def _to_csr(X):
-    """Canonical CSR copy of ``X`` (explicit zeros dropped, duplicates kept)."""
+    """Canonical CSR copy of ``X`` (explicit zeros dropped); ``X`` is left
+    as it is."""
+    X = check_array(
+        X,
+        accept_sparse=("csr", "csc", "coo"),
+        ensure_all_finite=True,
+        dtype="numeric",
+    )
     if sp.issparse(X):
-        csr = sp.csr_array(X, copy=True)
-    else:
-        csr = sp.csr_array(check_array(X, ensure_all_finite=True, dtype=None))
+        _check_no_duplicates(X)
+    csr = sp.csr_array(X, copy=True)
     csr.eliminate_zeros()
     csr.sort_indices()
     return csr

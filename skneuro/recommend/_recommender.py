@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _similarity
 from ._metrics import ndcg_at_k
 from ._model_selection import train_test_split_interactions
+from ._validation import _check_bool, _check_no_duplicates, _check_positive_int
 
 # Rows of users scored at a time by predict(): bounds its temporary memory.
 _PREDICT_BLOCK = 2048
@@ -76,7 +77,7 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Whether :meth:`transform` returns a dense array (else CSR).
     n_jobs : int or None, default=None
         Threads of the similarity and recommendation kernels; None or -1
-        uses all cores.
+        uses all cores, ``-2`` all but one and so on. 0 is invalid.
 
     Attributes
     ----------
@@ -95,8 +96,15 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Mean of the non-zero values seen in fit.
     n_features_in_ : int
         Number of items seen in fit.
+    items_ : ndarray of shape (n_features_in_,)
+        Label of every item (column): the column labels of a DataFrame ``X``,
+        whatever their type (e.g. the integer movie ids of a ``pivot_table``),
+        else the column indices ``0 .. n_features_in_ - 1``.
+        :meth:`recommend`, :meth:`similar_items` and :meth:`explain` return
+        and accept these labels.
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Item labels, when ``X`` was a DataFrame with string column names.
+        Item labels, only when ``X`` was a DataFrame with string column
+        names (as in scikit-learn); see :attr:`items_` for any label type.
 
     See Also
     --------
@@ -119,6 +127,14 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Duplicate ``(user, item)`` entries in sparse input are rejected rather
     than summed; aggregate them explicitly with :class:`InteractionEncoder`.
+
+    The column labels of a DataFrame must be unique, and all strings or all
+    non-strings: scikit-learn refuses a mix such as ``["a", 1]`` with a
+    TypeError (``1`` and ``"1"`` would be ambiguous labels); convert them
+    with ``X.columns = X.columns.astype(str)``. Once fitted on labelled
+    columns, a DataFrame given to any method must have the same columns in
+    the same order (a ValueError otherwise); arrays and sparse matrices are
+    taken to be in that order.
 
     Examples
     --------
@@ -145,7 +161,12 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         "bm25_k1": [Interval(Real, 0, None, closed="left")],
         "bm25_b": [Interval(Real, 0, 1, closed="both")],
         "dense_output": ["boolean"],
-        "n_jobs": [Integral, None],
+        # n_jobs=0 has no meaning (joblib refuses it too)
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
     }
 
     def __init__(
@@ -204,8 +225,13 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 "weighting has no effect with similarity='jaccard', which only "
                 "uses which entries are non-zero; set weighting=None."
             )
+        labels = _column_labels(X)
         X = self._validate_interactions(X, reset=True)
         n_items = X.shape[1]
+        if hasattr(self, "feature_names_in_"):
+            self.items_ = self.feature_names_in_.copy()
+        else:
+            self.items_ = np.arange(n_items) if labels is None else labels
         self.item_popularity_ = np.bincount(X.indices, minlength=n_items)
         self.global_mean_ = float(X.data.mean()) if X.nnz else 0.0
         value_sums = np.bincount(X.indices, weights=X.data, minlength=n_items)
@@ -223,6 +249,8 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
         The result may share memory with the caller's ``X``: read it only.
         """
+        if isinstance(X, pd.DataFrame):
+            self._check_columns(X, reset=reset)
         X = validate_data(
             self,
             X,
@@ -247,6 +275,32 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 shape=X.shape,
             )
         return X
+
+    def _check_columns(self, X, *, reset):
+        """Unique column labels, and after fit the fitted ones in order.
+
+        scikit-learn checks string column names itself; other labels (the
+        integer ids of a pivot table) are checked here, else a DataFrame
+        with its columns reordered would be read positionally.
+        """
+        columns = X.columns
+        if not columns.is_unique:
+            repeated = columns[columns.duplicated()].unique().tolist()
+            raise ValueError(
+                f"X has repeated column labels {repeated[:5]}: every item "
+                "needs its own label."
+            )
+        if (
+            not reset
+            and not hasattr(self, "feature_names_in_")
+            and not self._positional_items()
+            and not np.array_equal(columns.to_numpy(), self.items_)
+        ):
+            raise ValueError(
+                "The column labels of X should match the item labels seen in "
+                f"fit (items_), in the same order; got {columns.tolist()[:5]}, "
+                f"expected {self.items_.tolist()[:5]} (first 5)."
+            )
 
     def _item_neighbours(self, X):
         """Sparse top-``k`` item-item similarity of the user x item CSR ``X``."""
@@ -312,6 +366,7 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             sums = np.bincount(X.indices, weights=data, minlength=n_items)
             means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
             data = data - means[X.indices]
+        data = _rescaled(data)
         norms = np.sqrt(np.bincount(X.indices, weights=data**2, minlength=n_items))
         if self.similarity != "cosine" and X.nnz and not norms.any():
             warnings.warn(
@@ -387,22 +442,26 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             Length of each list; larger than the catalogue is allowed.
         exclude_seen : bool, default=True
             Never recommend an item that is non-zero in the user's row.
-        items : array-like of item labels, default=None
-            Recommend only among these items (all items when None).
+        items : list of item labels, default=None
+            Recommend only among these items (all items when None); labels
+            as in :attr:`items_`. A ValueError names any label not seen in
+            fit.
 
         Returns
         -------
         items : list of ndarray
-            One array of item labels per user, best first: column names of a
-            fitted DataFrame, else column indices.
+            One array of item labels per user, best first: the
+            :attr:`items_` (column labels of a fitted DataFrame, else column
+            indices). The metric functions take column indices: map labels
+            back with ``pd.Index(model.items_).get_indexer(labels)``.
         scores : list of ndarray
             The matching scores.
         """
         ranked, scores, counts = self._recommend(
             X, n, exclude_seen=exclude_seen, items=items
         )
-        if hasattr(self, "feature_names_in_"):
-            ranked = self.feature_names_in_[ranked]
+        if not self._positional_items():
+            ranked = self.items_[ranked]
         # per-user views into the two (n_users, n) result arrays
         return (
             [row[:c] for row, c in zip(ranked, counts.tolist())],
@@ -415,8 +474,8 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _recommend(self, X, n, *, exclude_seen, items):
         check_is_fitted(self)
-        if not isinstance(n, Integral) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}.")
+        _check_positive_int(n, "n")
+        _check_bool(exclude_seen, "exclude_seen")
         allowed = self._allowed_items(items)
         X = self._validate_interactions(X, reset=False)
         n = int(min(n, self.n_features_in_))
@@ -442,31 +501,66 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         allowed = np.ones(self.n_features_in_, dtype=bool)
         if items is not None:
             allowed[:] = False
-            allowed[
-                self._item_positions(np.atleast_1d(np.asarray(items, dtype=object)))
-            ] = True
+            allowed[self._item_positions(_as_label_list(items))] = True
         return allowed
 
-    def _item_labels(self):
-        if hasattr(self, "feature_names_in_"):
-            return self.feature_names_in_
-        return np.arange(self.n_features_in_)
+    def _positional_items(self):
+        """Whether the item labels are just the column indices."""
+        items = self.items_
+        return items.dtype.kind in "iu" and np.array_equal(items, np.arange(items.size))
 
     def _item_positions(self, labels):
-        """Column positions of item labels; KeyError for an unknown one."""
-        known = self._item_labels()
-        position = {label: i for i, label in enumerate(known.tolist())}
-        try:
-            return np.array(
-                [position[label] for label in np.asarray(labels).tolist()],
-                dtype=np.int64,
+        """Column positions of a list of item labels.
+
+        ValueError names the labels not seen in fit; TypeError for an
+        unhashable one. A label must also be of the kind of the fitted ones:
+        ``True`` equals ``1`` and ``3.0`` equals ``3`` in Python, but neither
+        is an integer item label.
+        """
+        items = self.items_
+        positional = self._positional_items()
+        lookup = (
+            None if positional else {label: j for j, label in enumerate(items.tolist())}
+        )
+        positions, unknown = [], []
+        for label in labels:
+            try:
+                hash(label)
+            except TypeError:
+                raise TypeError(
+                    f"An item label must be hashable, got {label!r} "
+                    f"({type(label).__name__}): pass one label per item."
+                ) from None
+            if positional:
+                known = _is_integer(label) and 0 <= label < items.size
+                position = int(label) if known else None
+            else:
+                position = lookup.get(label)
+                if position is not None and not _same_kind(label, items[position]):
+                    position = None
+            if position is None:
+                unknown.append(label)
+            else:
+                positions.append(position)
+        if unknown:
+            if positional:
+                known_labels = f"the column indices 0 to {items.size - 1}"
+            else:
+                known_labels = f"items_, e.g. {items[:3].tolist()}"
+            raise ValueError(
+                f"Unknown item label(s) {unknown[:5]}"
+                f"{' ...' if len(unknown) > 5 else ''}: not among the "
+                f"{items.size} items seen in fit ({known_labels})."
             )
-        except (KeyError, TypeError) as exc:
-            unknown = [label for label in labels if label not in position]
-            raise KeyError(
-                f"Unknown item label(s) {unknown[:5]}: not among the "
-                f"{self.n_features_in_} items seen in fit."
-            ) from exc
+        return np.array(positions, dtype=np.int64)
+
+    def _item_position(self, item):
+        """Column position of one item label (see :meth:`_item_positions`)."""
+        if isinstance(item, (list, np.ndarray, pd.Index, pd.Series, set)):
+            raise TypeError(
+                f"item must be one item label, got a {type(item).__name__}."
+            )
+        return self._item_positions([item])[0]
 
     def similar_items(self, item, n: int = 10):
         """The ``n`` items most similar to ``item``.
@@ -474,7 +568,8 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         item : label
-            A column name of the fitted DataFrame, else a column index.
+            One of :attr:`items_`: a column label of the fitted DataFrame,
+            else a column index. A ValueError says when it is unknown.
         n : int, default=10
             At most ``n`` neighbours are returned; fewer when the item has
             fewer than ``n`` kept neighbours (at most ``k``).
@@ -487,12 +582,11 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             Their similarities.
         """
         check_is_fitted(self)
-        if not isinstance(n, Integral) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"n must be a positive integer, got {n!r}.")
-        (position,) = self._item_positions([item])
+        _check_positive_int(n, "n")
+        position = self._item_position(item)
         row = self.similarity_[[position]]
         order = np.lexsort((row.indices, -row.data))[:n]
-        return self._item_labels()[row.indices[order]], row.data[order]
+        return self.items_[row.indices[order]], row.data[order]
 
     def explain(self, x_row, item, n: int | None = None):
         """Which of a user's items make up their score for ``item``, and how much.
@@ -503,9 +597,10 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                 (n_items,) or (1, n_items)
             One user's interactions.
         item : label
-            The recommended item (a column name or index, as in fit).
+            The recommended item, one of :attr:`items_` (a column label or
+            index, as in fit).
         n : int or None, default=None
-            Return only the ``n`` largest contributions.
+            Return only the ``n`` largest contributions (a positive int).
 
         Returns
         -------
@@ -528,8 +623,12 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         True
         """
         check_is_fitted(self)
+        _check_positive_int(n, "n", allow_none=True)
+        position = self._item_position(item)
         if isinstance(x_row, pd.Series):
             row = x_row.to_frame().T  # keeps the item labels for validation
+        elif sp.issparse(x_row) and x_row.ndim == 1:
+            row = x_row.reshape(1, -1)  # a 1-D sparse array is one user too
         elif sp.issparse(x_row) or isinstance(x_row, pd.DataFrame):
             row = x_row
         else:
@@ -538,13 +637,39 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         X = self._validate_interactions(row, reset=False)
         if X.shape[0] != 1:
             raise ValueError(f"x_row must hold one user, got {X.shape[0]} rows.")
-        (position,) = self._item_positions([item])
         column = self.similarity_[:, [position]].toarray().ravel()
         contributions = X.data * column[X.indices]
         nonzero = contributions != 0
         owned, contributions = X.indices[nonzero], contributions[nonzero]
         order = np.lexsort((owned, -contributions))[:n]
-        return self._item_labels()[owned[order]], contributions[order]
+        return self.items_[owned[order]], contributions[order]
+
+    def get_feature_names_out(self, input_features=None):
+        """Item labels of the columns of :meth:`transform`, as strings.
+
+        ``feature_names_in_`` for string column names; the other labels of
+        :attr:`items_` converted with ``str`` (scikit-learn's feature names
+        are strings: ``set_output(transform="pandas")`` gives columns
+        ``"50"``, ``"172"``... for integer movie ids; use :attr:`items_` for
+        the labels themselves); ``x0, x1...`` without labels.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            As in scikit-learn: must match ``feature_names_in_`` when set.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self, "n_features_in_")
+        if (
+            input_features is None
+            and not hasattr(self, "feature_names_in_")
+            and not self._positional_items()
+        ):
+            return np.asarray([str(label) for label in self.items_], dtype=object)
+        return super().get_feature_names_out(input_features)
 
     def predict(self, X):
         """Estimate every rating with a mean-centred neighbourhood average.
@@ -612,28 +737,52 @@ class ItemKNNRecommender(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return ndcg_at_k(X_test, self._recommend_indices(X_train, 10), k=10)
 
 
-def _check_no_duplicates(X):
-    """Refuse sparse input that holds a (user, item) pair more than once."""
-    if X.format == "coo":
-        keys = X.row.astype(np.int64) * X.shape[1] + X.col
-        duplicated = np.unique(keys).size != keys.size
-    else:
-        duplicated = not X.has_canonical_format and _csr_has_duplicates(X)
-    if duplicated:
-        raise ValueError(
-            "X holds some (user, item) pairs more than once. They are not "
-            "summed silently: aggregate them first, e.g. with "
-            "InteractionEncoder(duplicates='sum' | 'max' | 'last')."
-        )
+def _column_labels(X):
+    """A DataFrame's column labels as an array (None for other input)."""
+    if isinstance(X, pd.DataFrame):
+        return X.columns.to_numpy().copy()
+    return None
 
 
-def _csr_has_duplicates(X):
-    compressed = X.tocsr() if X.format == "csc" else X
-    major = np.repeat(
-        np.arange(compressed.shape[0], dtype=np.int64), np.diff(compressed.indptr)
-    )
-    keys = major * compressed.shape[1] + compressed.indices
-    return np.unique(keys).size != keys.size
+def _as_label_list(items):
+    """``items=`` of :meth:`recommend` as a list of labels; a lone label
+    (a string, a number) is a list of one."""
+    if isinstance(items, (str, bytes)) or not np.iterable(items):
+        return [items]
+    return list(items)
+
+
+def _is_bool(label):
+    return isinstance(label, (bool, np.bool_))
+
+
+def _is_integer(label):
+    return isinstance(label, Integral) and not _is_bool(label)
+
+
+def _same_kind(label, known):
+    """Whether ``label``, equal to the fitted label ``known``, is of its
+    kind: a bool only for a bool, an integer for an integer (``True == 1``
+    and ``1.0 == 1`` in Python, yet neither names item 1)."""
+    if _is_bool(label) != _is_bool(known):
+        return False
+    return not _is_integer(known) or _is_integer(label)
+
+
+def _rescaled(values):
+    """``values`` times a power of two that brings the largest magnitude
+    near 1, when it is far from 1.
+
+    The similarities do not depend on the scale, but squared values (the
+    norms) overflow above about 1e154 and underflow below about 1e-154,
+    which would leave every item without neighbours. A power of two scales
+    every product and sum exactly, so the result is otherwise unchanged.
+    """
+    # max and min rather than abs().max(): no temporary copy of the values
+    largest = max(values.max(), -values.min()) if values.size else 0.0
+    if largest == 0.0 or 2.0**-100 <= largest <= 2.0**100:
+        return values
+    return np.ldexp(values, -np.frexp(largest)[1])
 
 
 def _compact_to_csr(neighbours, similarities, counts):

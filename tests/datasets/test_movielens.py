@@ -242,6 +242,10 @@ def test_checksum_mismatch_keeps_nothing(fake_remote, tmp_path, monkeypatch):
     home = tmp_path / "home"
     with pytest.raises(OSError, match="Checksum mismatch"):
         fetch_movielens(data_home=home)
+    assert not home.exists()  # not even the folder the call created
+    home.mkdir()
+    with pytest.raises(OSError, match="Checksum mismatch"):
+        fetch_movielens(data_home=home)
     assert list(home.iterdir()) == []
 
 
@@ -296,3 +300,141 @@ def test_get_data_home_resolution(tmp_path, monkeypatch):
     assert get_data_home() == str(tmp_path / "user" / "skneuro_data")
     assert get_data_home("~/cache") == str(tmp_path / "user" / "cache")
     assert os.path.isdir(tmp_path / "user" / "cache")
+
+
+# ------------------------------------------------------ argument checks
+
+
+@pytest.mark.parametrize("flag", ["no", "False", 0, 1, None])
+def test_download_if_missing_must_be_a_bool(tmp_path, monkeypatch, flag):
+    def no_network(*args, **kwargs):
+        raise AssertionError("a non-bool flag must not start a download")
+
+    monkeypatch.setattr(_movielens.urllib.request, "urlopen", no_network)
+    home = tmp_path / "home"
+    with pytest.raises(TypeError, match="download_if_missing"):
+        fetch_movielens(data_home=home, download_if_missing=flag)
+    assert not home.exists()
+
+
+@pytest.mark.parametrize("bad", [123, b"/tmp", ["/tmp"]])
+def test_data_home_type_is_checked(bad):
+    with pytest.raises(TypeError, match="data_home"):
+        fetch_movielens(data_home=bad, download_if_missing=False)
+    with pytest.raises(TypeError, match="data_home"):
+        get_data_home(bad)
+
+
+def test_empty_data_home_is_refused_not_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for call in (
+        lambda: get_data_home(""),
+        lambda: fetch_movielens(data_home="", download_if_missing=False),
+    ):
+        with pytest.raises(ValueError, match="empty path"):
+            call()
+    assert list(tmp_path.iterdir()) == []
+    # "." is the explicit way to say the current directory
+    assert get_data_home(".") == str(tmp_path)
+    # an empty environment variable means "not set"
+    monkeypatch.setenv("SKNEURO_DATA_HOME", "")
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    assert get_data_home() == str(tmp_path / "user" / "skneuro_data")
+
+
+def test_data_home_that_is_a_file(tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    with pytest.raises(NotADirectoryError, match="not a folder"):
+        get_data_home(a_file)
+
+
+def test_data_home_pointing_at_the_ml_100k_folder_gets_a_hint(data_home):
+    with pytest.raises(OSError, match="pass its parent"):
+        fetch_movielens(data_home=data_home / "ml-100k", download_if_missing=False)
+
+
+# ------------------------------------------------ no folders left behind
+
+
+def test_offline_call_creates_no_folder(tmp_path):
+    home = tmp_path / "a" / "b"
+    with pytest.raises(OSError, match="download_if_missing=False"):
+        fetch_movielens(data_home=home, download_if_missing=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_download_removes_the_folders_it_created(tmp_path, monkeypatch):
+    def offline(url, timeout=None):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr(_movielens.urllib.request, "urlopen", offline)
+    with pytest.raises(OSError, match="Could not download"):
+        fetch_movielens(data_home=tmp_path / "a" / "b" / "c")
+    assert list(tmp_path.iterdir()) == []
+    # an existing folder is left in place
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    with pytest.raises(OSError, match="Could not download"):
+        fetch_movielens(data_home=existing / "new")
+    assert list(tmp_path.iterdir()) == [existing]
+    assert list(existing.iterdir()) == []
+
+
+def test_get_data_home_removes_the_parents_it_created_when_it_fails(
+    tmp_path, monkeypatch
+):
+    target = tmp_path / "a" / "b" / "c"
+    real_mkdir = os.mkdir
+
+    def refuse_the_last_level(path, *args, **kwargs):
+        # only once its parents exist: mkdir(parents=True) creates them first
+        if Path(path) == target and target.parent.is_dir():
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", refuse_the_last_level)
+    with pytest.raises(PermissionError):
+        get_data_home(target)
+    created_then_removed = not (tmp_path / "a").exists()
+    monkeypatch.undo()
+    assert created_then_removed
+    assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------- damaged local copy
+
+
+@pytest.mark.parametrize("missing", [["u.item"], ["u.user"], ["u.item", "u.user"]])
+def test_incomplete_copy_names_the_missing_files(tmp_path, monkeypatch, missing):
+    folder = write_fake_movielens(tmp_path / "home" / "ml-100k")
+    for name in missing:
+        (folder / name).unlink()
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("an existing copy is not downloaded over")
+
+    monkeypatch.setattr(_movielens.urllib.request, "urlopen", no_network)
+    for download_if_missing in (False, True):
+        with pytest.raises(OSError, match="is incomplete") as info:
+            fetch_movielens(
+                data_home=tmp_path / "home", download_if_missing=download_if_missing
+            )
+        message = str(info.value)
+        assert not isinstance(info.value, FileNotFoundError)
+        assert all(name in message for name in missing)
+        assert str(folder) in message and "delete" in message
+    assert (folder / "u.data").exists()  # nothing was removed
+
+
+def test_unreadable_file_is_named(tmp_path):
+    folder = write_fake_movielens(tmp_path / "home" / "ml-100k")
+    (folder / "u.data").write_text("garbage\n")
+    with pytest.raises(ValueError, match="u.data") as info:
+        fetch_movielens(data_home=tmp_path / "home", download_if_missing=False)
+    assert "delete" in str(info.value)
+    # the fake copy is fine otherwise: a missing README is not an error
+    folder = write_fake_movielens(tmp_path / "other" / "ml-100k")
+    (folder / "README").unlink()
+    data = fetch_movielens(data_home=tmp_path / "other", download_if_missing=False)
+    assert data.DESCR == "" and data.ratings.shape == (25, 4)

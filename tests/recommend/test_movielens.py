@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from skneuro.recommend import (
     InteractionEncoder,
@@ -227,3 +229,73 @@ def test_scorer_on_movielens(cosine_model, movielens_positives):
     )
     assert scorer(cosine_model, X) == pytest.approx(expected)
     assert 0.15 < expected < 0.5
+
+
+def test_a_pivot_table_recommends_movie_ids(movielens):
+    """pivot_table gives integer movie ids as columns (1, 2, ...: shifted by
+    one from the positions, so positions would pass for ids, wrongly)."""
+    liked = movielens.ratings[movielens.ratings.rating >= 4]
+    pivot = liked.assign(liked=1).pivot_table(
+        index="user_id", columns="item_id", values="liked", fill_value=0
+    )
+    assert pivot.columns[:3].tolist() == [1, 2, 3]
+    model = ItemKNNRecommender(k=100).fit(pivot)
+    assert_array_equal(model.items_, pivot.columns)
+    assert not hasattr(model, "feature_names_in_")
+    assert model.get_feature_names_out()[49] == "50"
+    # the same data through InteractionEncoder, with positions mapped back
+    encoder = InteractionEncoder("user_id", "item_id").fit(liked)
+    X = encoder.transform(liked)
+    assert_array_equal(X.toarray(), pivot.to_numpy())
+    reference = ItemKNNRecommender(k=100).fit(X)
+
+    items, scores = model.recommend(pivot.iloc[:20], n=10)
+    expected, expected_scores = reference.recommend(X[:20], n=10)
+    for got, positions in zip(items, expected):
+        assert_array_equal(got, encoder.items_[positions])
+    for got, reference_scores in zip(scores, expected_scores):
+        assert_allclose(got, reference_scores)
+    titles = movielens.movies.title
+    assert titles[items[0][0]] == "Schindler's List (1993)"
+
+    star_wars = 50
+    assert titles[star_wars] == "Star Wars (1977)"
+    neighbours, _ = model.similar_items(star_wars, n=3)
+    assert titles[neighbours].tolist() == [
+        "Return of the Jedi (1983)",
+        "Empire Strikes Back, The (1980)",
+        "Raiders of the Lost Ark (1981)",
+    ]
+    owned, contributions = model.explain(pivot.iloc[0], items[0][0])
+    assert set(owned) <= set(pivot.columns[pivot.iloc[0].to_numpy() != 0])
+    assert_allclose(contributions.sum(), scores[0][0], rtol=1e-12)
+
+    # recommend only among some movies, named by id
+    sci_fi = movielens.movies.index[movielens.movies.genres.str.contains("Sci-Fi")]
+    sci_fi = sci_fi[sci_fi.isin(pivot.columns)]
+    restricted, _ = model.recommend(pivot.iloc[:20], n=5, items=sci_fi)
+    assert all(len(row) == 5 and set(row) <= set(sci_fi) for row in restricted)
+    # an id nobody liked is not an item of this model
+    unliked = sorted(set(movielens.movies.index) - set(pivot.columns))[0]
+    with pytest.raises(ValueError, match=f"Unknown item label\\(s\\) \\[{unliked}\\]"):
+        model.similar_items(unliked)
+    with pytest.raises(ValueError, match="column labels of X should match"):
+        model.recommend(pivot.iloc[:5, ::-1])
+
+
+def test_pipeline_scored_like_the_bare_recommender(movielens_positives):
+    X_train, X_test, _ = movielens_positives
+    X = X_train + X_test
+    cv = KFold(3, shuffle=True, random_state=0)
+    scoring = make_recommendation_scorer("recall", k=3)
+    search = GridSearchCV(
+        make_pipeline(FunctionTransformer(), ItemKNNRecommender()),
+        {"itemknnrecommender__k": [20, 100]},
+        cv=cv,
+        scoring=scoring,
+        error_score="raise",
+    ).fit(X)
+    scores = search.cv_results_["mean_test_score"]
+    bare = cross_val_score(ItemKNNRecommender(k=100), X, cv=cv, scoring=scoring)
+    assert scores[1] == pytest.approx(bare.mean(), abs=1e-15)
+    assert np.isfinite(scores).all() and (scores > 0.05).all()

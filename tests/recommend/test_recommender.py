@@ -179,8 +179,11 @@ def test_recommend_restricted_to_items():
     model = ItemKNNRecommender().fit(X)
     items, _ = model.recommend(X[:2], n=5, items=[3, 2])
     assert all(set(row) <= {2, 3} for row in items)
-    with pytest.raises(KeyError, match="Unknown item"):
+    with pytest.raises(ValueError, match=r"Unknown item label\(s\) \[7\]"):
         model.recommend(X[:1], items=[7])
+    # a lone label is a list of one; numpy integers are integers
+    only, _ = model.recommend(X[:2], n=5, items=np.int64(3))
+    assert [row.tolist() for row in only] == [[3], [3]]
 
 
 def test_duplicate_pairs_are_rejected_not_summed():
@@ -270,12 +273,14 @@ def test_bad_parameters_and_arguments(implicit_matrix):
     with pytest.raises(ValueError, match="'k' parameter"):
         ItemKNNRecommender(k=0).fit(implicit_matrix)
     model = ItemKNNRecommender().fit(implicit_matrix)
-    for n in (0, -1, 2.5, True):
+    for n in (0, -1, 2.5, 2.0, True, "3", None):
         with pytest.raises(ValueError, match="n must be a positive integer"):
             model.recommend(implicit_matrix, n=n)
-    with pytest.raises(KeyError, match="Unknown item"):
+        with pytest.raises(ValueError, match="n must be a positive integer"):
+            model.similar_items(0, n=n)
+    with pytest.raises(ValueError, match="Unknown item"):
         model.similar_items(25)
-    with pytest.raises(KeyError, match="Unknown item"):
+    with pytest.raises(ValueError, match="Unknown item"):
         model.similar_items("x3")
     with pytest.raises(ValueError, match="25 features"):
         model.transform(implicit_matrix[:, :24])
@@ -447,8 +452,178 @@ def test_dataframe_columns_must_match_fit():
     for bad in (frame[list("badc")], frame.rename(columns={"a": "z"}), frame[["a"]]):
         with pytest.raises(ValueError, match="feature names should match"):
             model.recommend(bad)
-    with pytest.raises(KeyError, match="Unknown item"):
+    with pytest.raises(ValueError, match=r"Unknown item label\(s\) \['q'\]"):
         model.explain(frame.iloc[0], "q")
+    with pytest.raises(ValueError, match="Unknown item"):
+        model.explain(frame.iloc[0], 2)  # positions are not the labels here
     owned, contributions = model.explain(frame.iloc[0], "c")
     assert_array_equal(owned, ["b"])
     assert_allclose(contributions, model.transform(frame.iloc[[0]])[0, [2]])
+
+
+# ------------------------------------------------------------ item labels
+
+
+def test_integer_column_labels_are_the_item_labels(implicit_matrix):
+    """A DataFrame's integer column labels (a pivot table's item ids) are
+    the labels, never the positions; scikit-learn's feature_names_in_ stays
+    reserved for string names."""
+    ids = np.arange(25) * 10 + 7  # 7, 17, ... 247: positions would look valid
+    frame = pd.DataFrame(implicit_matrix.toarray(), columns=ids)
+    model = ItemKNNRecommender(k=5).fit(frame)
+    reference = ItemKNNRecommender(k=5).fit(implicit_matrix)
+    assert not hasattr(model, "feature_names_in_")
+    assert_array_equal(model.items_, ids)
+    assert model.items_.dtype.kind == "i"
+    assert_array_equal(model.get_feature_names_out(), [str(i) for i in ids])
+    assert model.get_feature_names_out().dtype == object
+
+    items, scores = model.recommend(frame.iloc[:4], n=3)
+    expected_items, expected_scores = reference.recommend(implicit_matrix[:4], n=3)
+    for got, positions in zip(items, expected_items):
+        assert_array_equal(got, ids[positions])
+    for got, expected in zip(scores, expected_scores):
+        assert_allclose(got, expected)
+
+    neighbours, sims = model.similar_items(ids[4], n=3)
+    positions, expected_sims = reference.similar_items(4, n=3)
+    assert_array_equal(neighbours, ids[positions])
+    assert_allclose(sims, expected_sims)
+
+    owned, contributions = model.explain(frame.iloc[0], items[0][0])
+    ref_owned, ref_contributions = reference.explain(
+        implicit_matrix[[0]], expected_items[0][0]
+    )
+    assert_array_equal(owned, ids[ref_owned])
+    assert_allclose(contributions, ref_contributions)
+    assert_allclose(contributions.sum(), scores[0][0])
+
+    allowed = ids[[3, 5, 8]].tolist()
+    restricted, _ = model.recommend(frame.iloc[:4], n=5, items=allowed)
+    assert all(set(row) <= set(allowed) for row in restricted)
+
+    # positions are not labels any more, and the labels' order is checked
+    for position in (0, 4):
+        with pytest.raises(ValueError, match="Unknown item"):
+            model.similar_items(position)
+    with pytest.raises(ValueError, match="column labels of X should match"):
+        model.recommend(frame[frame.columns[::-1]])
+    # arrays are taken in the fitted column order
+    from_array, _ = model.recommend(implicit_matrix[:4], n=3)
+    for got, expected in zip(from_array, items):
+        assert_array_equal(got, expected)
+    # set_output uses get_feature_names_out: the labels as strings
+    out = clone(model).set_output(transform="pandas").fit(frame).transform(frame)
+    assert out.columns.tolist() == [str(i) for i in ids]
+
+
+def test_default_and_tuple_column_labels():
+    X = np.eye(4) + np.eye(4, k=1) + np.eye(4, k=-1)
+    # pd.DataFrame(X) has columns 0..3: they are the positions, as for arrays
+    default = ItemKNNRecommender().fit(pd.DataFrame(X))
+    assert_array_equal(default.items_, np.arange(4))
+    assert_array_equal(default.get_feature_names_out(), ["x0", "x1", "x2", "x3"])
+    assert_array_equal(
+        ItemKNNRecommender().fit(X).get_feature_names_out(), ["x0", "x1", "x2", "x3"]
+    )
+    # a pivot table without values= has (value, item) tuples as columns
+    columns = pd.MultiIndex.from_product([["rating"], [101, 102, 103, 104]])
+    model = ItemKNNRecommender().fit(pd.DataFrame(X, columns=columns))
+    assert model.items_.tolist() == list(columns)
+    neighbours, _ = model.similar_items(("rating", 101), n=1)
+    assert neighbours.tolist() == [("rating", 102)]
+    items, _ = model.recommend(X[:1], n=2, items=[("rating", 103), ("rating", 104)])
+    assert items[0].tolist() == [("rating", 103), ("rating", 104)]
+
+
+def test_mixed_or_repeated_column_labels_are_refused():
+    X = np.eye(4) + np.eye(4, k=1)
+    # scikit-learn's rule: labels all strings or all non-strings ("1" vs 1)
+    with pytest.raises(TypeError, match="string names"):
+        ItemKNNRecommender().fit(pd.DataFrame(X, columns=["a", 1, "b", 2]))
+    for columns in (["a", "b", "a", "c"], [10, 20, 10, 30]):
+        with pytest.raises(ValueError, match="repeated column labels"):
+            ItemKNNRecommender().fit(pd.DataFrame(X, columns=columns))
+    model = ItemKNNRecommender().fit(pd.DataFrame(X, columns=list("abcd")))
+    with pytest.raises(ValueError, match="repeated column labels"):
+        model.transform(pd.DataFrame(X, columns=list("abca")))
+
+
+def test_unknown_unhashable_and_look_alike_labels():
+    X = np.eye(4) + np.eye(4, k=1) + np.eye(4, k=-1)
+    positional = ItemKNNRecommender().fit(X)
+    labelled = ItemKNNRecommender().fit(pd.DataFrame(X, columns=[10, 20, 30, 40]))
+    named = ItemKNNRecommender().fit(pd.DataFrame(X, columns=list("abcd")))
+    for model, good, bad in (
+        (positional, 1, [4, -1, "1", True, np.bool_(True), 1.0, 1.5]),
+        (labelled, 20, [2, "20", True, 20.0]),
+        (named, "b", [1, "z", True]),
+    ):
+        expected = model.similar_items(good)[0]
+        assert_array_equal(model.similar_items(np.array([good])[0])[0], expected)
+        for label in bad:
+            with pytest.raises(ValueError, match="Unknown item label") as info:
+                model.similar_items(label)
+            assert repr(label) in str(info.value) or str(label) in str(info.value)
+            with pytest.raises(ValueError, match="Unknown item label"):
+                model.explain(X[0], label)
+            with pytest.raises(ValueError, match="Unknown item label"):
+                model.recommend(X[:1], items=[good, label])
+        # every unknown label is named, not just the first one
+        with pytest.raises(ValueError, match=r"\['q', 'r'\]"):
+            model.recommend(X[:1], items=[good, "q", "r"])
+        for unhashable in ([1, 2], {"a": 1}, np.array([1, 2])):
+            with pytest.raises(TypeError):
+                model.similar_items(unhashable)
+            with pytest.raises(TypeError):
+                model.explain(X[0], unhashable)
+        with pytest.raises(TypeError, match="hashable"):
+            model.recommend(X[:1], items=[[good]])
+
+
+def test_method_arguments_are_validated_before_any_work(implicit_matrix):
+    model = ItemKNNRecommender(k=4).fit(implicit_matrix)
+    row = implicit_matrix[[0]]
+    for n in (0, -1, 1.5, 1.0, True):
+        with pytest.raises(ValueError, match="n must be a positive integer or None"):
+            model.explain(row, 3, n=n)
+        with pytest.raises(TypeError):  # InvalidParameterError is both
+            model.explain(row, 3, n=n)
+    full = model.explain(row, 3)
+    top = model.explain(row, 3, n=np.int64(1))
+    assert top[0].tolist() == full[0][:1].tolist()
+    for exclude_seen in ("no", 0, None):
+        with pytest.raises(ValueError, match="exclude_seen must be a bool"):
+            model.recommend(row, exclude_seen=exclude_seen)
+    items, _ = model.recommend(row, n=25, exclude_seen=np.False_)
+    assert items[0].size == 25
+    # a 1-D sparse array is one user, as a 1-D dense one
+    dense = row.toarray().ravel()
+    sparse_1d = sp.coo_array(dense)
+    assert sparse_1d.ndim == 1
+    for got, expected in zip(model.explain(sparse_1d, 3), model.explain(dense, 3)):
+        assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("n_jobs", [0, 1.5, "2"])
+def test_n_jobs_zero_is_invalid(implicit_matrix, n_jobs):
+    with pytest.raises(ValueError, match="'n_jobs' parameter"):
+        ItemKNNRecommender(n_jobs=n_jobs).fit(implicit_matrix)
+
+
+@pytest.mark.parametrize("similarity", ["cosine", "adjusted_cosine", "pearson"])
+@pytest.mark.parametrize("scale", [1e-300, 1e-160, 1e160, 1e300])
+def test_similarities_do_not_depend_on_the_scale(ratings_matrix, similarity, scale):
+    """Squared values over- or underflow at such scales; the similarity is
+    scale-free and must not lose every neighbour."""
+    reference = ItemKNNRecommender(k=5, similarity=similarity).fit(ratings_matrix)
+    scaled = ItemKNNRecommender(k=5, similarity=similarity).fit(ratings_matrix * scale)
+    assert reference.similarity_.nnz > 0
+    assert_allclose(
+        scaled.similarity_.toarray(), reference.similarity_.toarray(), rtol=1e-12
+    )
+    # a power of two scales exactly: results are identical bit for bit
+    exact = ItemKNNRecommender(k=5, similarity=similarity).fit(
+        ratings_matrix * 2.0**-600
+    )
+    assert_array_equal(exact.similarity_.toarray(), reference.similarity_.toarray())
