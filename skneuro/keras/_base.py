@@ -1,14 +1,20 @@
 """The base class shared by every skneuro estimator built on a Keras model."""
 
+import difflib
 import inspect
 import sys
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -19,18 +25,45 @@ from ._backend import draw_seed, import_keras, keras_seed_scope
 from ._builders import build_mlp, clone_untrained, output_activation_name
 from ._compile import (
     check_activation,
+    check_compile_options,
+    compile_with_loss,
     loss_from_logits,
     make_callbacks,
     make_loss,
     make_metrics,
     make_optimizer,
+    same_loss,
 )
 from ._inference import CompiledForward
-from ._persistence import PickledModel, model_state, restore_model
-from ._routing import call_model_builder, is_routed, route_params
-from ._training import GRAPH_LOOP_OPTIONS, Batches, train_model
+from ._persistence import PickledModel, model_state, pickled_loss, restore_model
+from ._routing import ROUTING_PREFIXES, call_model_builder, is_routed, route_params
+from ._training import GRAPH_LOOP_OPTIONS, MODEL_FIT_OPTIONS, Batches, train_model
 
 _PREDICT_BATCH_SIZE = 8192
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Training options checked against the constructor's constraints.
+_CHECKED_FIT_OPTIONS = (
+    "epochs",
+    "batch_size",
+    "shuffle",
+    "verbose",
+    "validation_split",
+)
+# Model.fit arguments that skneuro sets itself, and what to use instead.
+_FIT_OPTION_HINTS = {
+    "validation_data": "hold out rows with validation_split, or early_stopping=True",
+    "class_weight": "use the estimator's class_weight parameter",
+    "sample_weight": "pass sample_weight to fit",
+}
+# scikeras parameters that skneuro spells differently.
+_SCIKERAS_NAMES = {
+    "build_fn": "model",
+    "run_eagerly": "compile__run_eagerly",
+    "loss_weights": "compile__loss_weights",
+    "weighted_metrics": "compile__weighted_metrics",
+    "validation_batch_size": "fit__validation_batch_size",
+    "validation_freq": "fit__validation_freq",
+}
 
 
 def _fit_seed(random_state) -> int:
@@ -40,6 +73,58 @@ def _fit_seed(random_state) -> int:
     if isinstance(random_state, Integral):
         return int(random_state)
     return draw_seed(random_state)
+
+
+def to_float32(values: np.ndarray, name: str) -> np.ndarray:
+    """``values`` as the float32 the network reads.
+
+    Values finite in float64 but beyond float32's range would silently
+    become infinite (and the network's outputs NaN): they are an error.
+    """
+    check_float32_range(values, name)
+    return values.astype(np.float32, copy=False)
+
+
+def check_float32_range(values: np.ndarray, name: str) -> None:
+    """Fail on values that would overflow to infinity in float32."""
+    if values.dtype.kind == "f" and values.dtype.itemsize > 4 and values.size:
+        if values.max() > _FLOAT32_MAX or values.min() < -_FLOAT32_MAX:
+            raise ValueError(
+                f"{name} has values beyond the float32 range the network "
+                f"computes in (absolute values up to {_FLOAT32_MAX:.3g}); "
+                "rescale them."
+            )
+
+
+def _check_layer_sizes(sizes) -> None:
+    """Keras would only complain about ``units`` once building starts, and
+    would truncate a width of 2.5 to 2."""
+    widths = [sizes] if isinstance(sizes, Integral) else sizes
+    if (
+        isinstance(sizes, str)
+        or not np.iterable(widths)
+        or not all(
+            isinstance(w, Integral) and not isinstance(w, bool) and w > 0
+            for w in widths
+        )
+    ):
+        raise ValueError(
+            "hidden_layer_sizes must hold positive integer layer widths; got "
+            f"{sizes!r}."
+        )
+
+
+def _spelling_hint(name: str, candidates) -> str:
+    """``name`` quoted, with what was probably meant."""
+    prefix, _, rest = name.partition("_")
+    if name in _SCIKERAS_NAMES:
+        meant = _SCIKERAS_NAMES[name]
+    elif prefix in ROUTING_PREFIXES and rest and not rest.startswith("_"):
+        meant = f"{prefix}__{rest}"  # a single underscore after the prefix
+    else:  # like names of the same kind: routed to model__ or not
+        same_kind = [c for c in candidates if is_routed(c) == is_routed(name)]
+        meant = next(iter(difflib.get_close_matches(name, same_kind, n=1)), None)
+    return f"{name!r}" + (f" (did you mean {meant!r}?)" if meant else "")
 
 
 class BaseKerasEstimator(BaseEstimator):
@@ -222,8 +307,8 @@ class BaseKerasEstimator(BaseEstimator):
         """Output widths that fit the target."""
         raise NotImplementedError
 
-    def _default_loss(self, output_units: int, from_logits: bool):
-        """The loss used when ``loss='auto'``."""
+    def _default_loss(self, output_units: int, from_logits: bool, options: dict):
+        """The loss used when ``loss='auto'``, with ``loss__*`` ``options``."""
         raise NotImplementedError
 
     def _model_targets(self, codes: np.ndarray) -> np.ndarray:
@@ -280,15 +365,38 @@ class BaseKerasEstimator(BaseEstimator):
 
     def _fit(self, X, y, sample_weight, *, reuse_model, fit_params, classes=None):
         self._check_model_params()
+        options = self._training_options(fit_params)
+        if reuse_model:  # only trains: the fitted attributes stay consistent
+            return self._fit_data(
+                X, y, sample_weight, options, reuse_model=True, classes=classes
+            )
+        # A new fit replaces every fitted attribute. Should it fail part way
+        # (a model-building function raising, say), the estimator is put back
+        # as it was, fitted or not: never new classes_ with an old network.
+        before = dict(vars(self))
+        try:
+            return self._fit_data(
+                X, y, sample_weight, options, reuse_model=False, classes=classes
+            )
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
+
+    def _fit_data(self, X, y, sample_weight, options, *, reuse_model, classes):
         X, y = self._validate_input(X, y, reset=not reuse_model)
+        if sparse.issparse(y):  # a multilabel indicator matrix, say
+            y = y.toarray()
         codes = self._encode_target(y, reset=not reuse_model, classes=classes)
         weights = self._sample_weights(sample_weight, X, codes)
-        options = self._training_options(fit_params)
+        if not reuse_model:
+            self.X_dtype_ = X.dtype
+            self._check_auto_loss()
         seed = _fit_seed(self.random_state)
-        X = X.astype(np.float32, copy=False)
+        X = to_float32(X, "X")
 
         # Rows are split before the network is built, so a validation_split
-        # leaving no rows fails while a fitted estimator is still intact.
+        # leaving no rows fails before any work.
         train, validation = self._split_validation(
             Batches(X, codes, weights), codes, seed, options
         )
@@ -307,15 +415,19 @@ class BaseKerasEstimator(BaseEstimator):
         return self
 
     def _validate_input(self, X, y="no_validation", *, reset: bool):
-        """Validate ``X`` (and ``y``) into the float array the network reads."""
+        """Validate ``X`` (and ``y``) into numeric arrays.
+
+        Numeric dtypes are kept (they are ``X_dtype_``, as in scikeras); the
+        network reads the values as float32.
+        """
         if isinstance(y, str) and y == "no_validation":
-            return validate_data(self, X, reset=reset, dtype=[np.float32, np.float64])
+            return validate_data(self, X, reset=reset, dtype="numeric")
         return validate_data(
             self,
             X,
             y,
             reset=reset,
-            dtype=[np.float32, np.float64],
+            dtype="numeric",
             multi_output=True,
             y_numeric=False,
         )
@@ -340,20 +452,82 @@ class BaseKerasEstimator(BaseEstimator):
         )
         make_metrics(self.metrics, params)
         make_callbacks(self.callbacks, params)
+        check_compile_options(route_params(params, "compile"))
+        self._predict_batch_size()
         if model is None:
             check_activation(self.activation)
-            sizes = np.atleast_1d(self.hidden_layer_sizes)
-            # Keras would only complain about ``units`` once building starts.
-            if sizes.ndim != 1 or np.any(sizes <= 0):
-                raise ValueError(
-                    "hidden_layer_sizes must hold positive layer widths; got "
-                    f"{self.hidden_layer_sizes!r}."
-                )
+            _check_layer_sizes(self.hidden_layer_sizes)
         elif not isinstance(model, keras.Model) and inspect.isclass(model):
             if not issubclass(model, keras.Model):
                 raise TypeError(
                     f"model={model.__name__} is a class but not a keras.Model subclass."
                 )
+        self._check_builder_keywords()
+
+    def _builder_arguments(self) -> set[str] | None:
+        """Names the model-building function takes (None: any, ``**kwargs``)."""
+        try:
+            parameters = inspect.signature(self.model).parameters
+        except (TypeError, ValueError):  # no signature to inspect
+            return None
+        if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            return None
+        return set(parameters)
+
+    def _check_builder_keywords(self) -> None:
+        """Refuse extra keywords that nothing would read: they are typos.
+
+        Unrouted extra keywords (scikeras' convention) and ``model__*`` ones
+        are arguments of the model-building function, so it must take them;
+        without one (the default network, a ``keras.Model`` instance) there
+        are none.
+        """
+        keras = import_keras()
+        has_builder = self.model is not None and not isinstance(self.model, keras.Model)
+        accepted = self._builder_arguments() if has_builder else set()
+        if accepted is None:
+            return
+        unknown = [
+            name
+            for name in self._keyword_params
+            if (not is_routed(name) or name.startswith("model__"))
+            and name.removeprefix("model__") not in accepted
+        ]
+        if not unknown:
+            return
+        candidates = [
+            *self._get_param_names(),
+            *sorted(accepted),
+            *(f"model__{name}" for name in sorted(accepted)),
+        ]
+        if has_builder:
+            name = getattr(self.model, "__name__", "the model-building function")
+            reason = f"{name}() takes no such argument (it takes {sorted(accepted)})"
+        else:
+            reason = "there is no model-building function" + (
+                " (model=<function>)" if "model" in self._get_param_names() else ""
+            )
+        raise ValueError(
+            f"Unknown parameter(s) for {type(self).__name__}: "
+            f"{', '.join(_spelling_hint(name, candidates) for name in unknown)}. "
+            "Extra keyword arguments are arguments of the model-building "
+            f"function, and {reason}."
+        )
+
+    def _predict_batch_size(self) -> int:
+        """``predict__batch_size``, read when predicting so set_params applies."""
+        batch_size = self._keyword_params.get(
+            "predict__batch_size", _PREDICT_BATCH_SIZE
+        )
+        if (
+            not isinstance(batch_size, Integral)
+            or isinstance(batch_size, bool)
+            or batch_size < 1
+        ):
+            raise ValueError(
+                f"predict__batch_size must be a positive int; got {batch_size!r}."
+            )
+        return batch_size
 
     def _sample_weights(self, sample_weight, X, codes) -> np.ndarray:
         weights = _check_sample_weight(
@@ -380,6 +554,7 @@ class BaseKerasEstimator(BaseEstimator):
         }
         options.update(route_params(params, "fit"))
         options.update(fit_params)
+        self._check_training_options(options)
         extra_callbacks = options.pop("callbacks") or []
         options["callbacks"] = [
             *make_callbacks(self.callbacks, params),
@@ -391,6 +566,28 @@ class BaseKerasEstimator(BaseEstimator):
             if key not in GRAPH_LOOP_OPTIONS
         }
         return options
+
+    def _check_training_options(self, options: dict) -> None:
+        """Check ``fit__*`` and ``fit(**kwargs)`` options like the constructor's."""
+        unknown = sorted(set(options) - GRAPH_LOOP_OPTIONS - MODEL_FIT_OPTIONS)
+        if unknown:
+            hints = [
+                f"{name}: {_FIT_OPTION_HINTS[name]}"
+                for name in unknown
+                if name in _FIT_OPTION_HINTS
+            ]
+            raise ValueError(
+                f"Unknown training option(s) {unknown} (given to fit or as "
+                f"fit__*). The training loop takes {sorted(GRAPH_LOOP_OPTIONS)} "
+                f"and hands {sorted(MODEL_FIT_OPTIONS)} to Model.fit"
+                + "".join(f"; {hint}" for hint in hints)
+                + "."
+            )
+        validate_parameter_constraints(
+            {name: self._parameter_constraints[name] for name in _CHECKED_FIT_OPTIONS},
+            options,
+            caller_name=f"{type(self).__name__}.fit",
+        )
 
     def _split_validation(self, data: Batches, codes, seed, options):
         if options["validation_split"]:
@@ -484,13 +681,29 @@ class BaseKerasEstimator(BaseEstimator):
             **self._target_meta(),
         }
 
+    def _loss_expects_logits(self) -> bool:
+        """Whether the ``loss`` parameter (with ``loss__*``) works on logits."""
+        options = route_params(self.get_params(deep=False), "loss")
+        if self.loss == "auto":
+            return bool(options.get("from_logits", False))
+        return loss_from_logits(make_loss(self.loss, options))
+
+    def _auto_loss(self, output_units: int, from_logits: bool):
+        """The ``loss="auto"`` loss for this output, with the ``loss__*`` options."""
+        options = route_params(self.get_params(deep=False), "loss")
+        return self._default_loss(output_units, from_logits, options)
+
+    def _check_auto_loss(self) -> None:
+        """Resolve an "auto" loss once the target is known, so ``loss__*``
+        options it does not take fail before the network is built."""
+        if self.loss == "auto":
+            self._auto_loss(self._default_head()[0], self._loss_expects_logits())
+
     def _compile_kwargs(self, output_units: int | None = None, from_logits=False):
         params = self.get_params(deep=False)
         loss = self.loss
         if loss == "auto":
-            loss = (
-                self._default_loss(output_units, from_logits) if output_units else None
-            )
+            loss = self._auto_loss(output_units, from_logits) if output_units else None
         else:
             loss = make_loss(loss, route_params(params, "loss"))
         optimizer = make_optimizer(
@@ -508,12 +721,25 @@ class BaseKerasEstimator(BaseEstimator):
         X_sample = X[:1]
         self.X_shape_ = X_sample.shape[1:]  # what the network reads per sample
         self._n_fit_rows = len(X)
-        self.X_dtype_ = X_sample.dtype
         model = self._instantiate_model()
         output_units = self._check_output(model, X_sample)
+        # A linear last layer outputs logits (the documented rule).
+        from_logits = output_activation_name(model) == "linear"
         if not model.compiled:
-            from_logits = output_activation_name(model) == "linear"
             model.compile(**self._compile_kwargs(output_units, from_logits))
+        elif self.loss == "auto" and same_loss(
+            getattr(model, "loss", None),
+            self._auto_loss(self._default_head()[0], False),  # compile_kwargs'
+        ):
+            # Compiled by a builder with compile_kwargs, whose "auto" loss was
+            # chosen for the default output layer before the model existed:
+            # choose again for the real one (a linear or 2-unit output).
+            loss = self._auto_loss(output_units, from_logits)
+            if not same_loss(model.loss, loss):
+                compile_with_loss(model, model.get_compile_config(), loss)
+        self._check_loss(model, output_units)
+        # Read from the sample's output: subclassed models have no output_shape.
+        self._output_units = output_units
         self._output_is_logits = loss_from_logits(model.loss)
         return model
 
@@ -551,6 +777,9 @@ class BaseKerasEstimator(BaseEstimator):
             )
         return model
 
+    def _check_loss(self, model, output_units: int) -> None:
+        """Fail when the compiled loss cannot train this output on the target."""
+
     def _check_output(self, model, X_sample) -> int:
         """Check the output width against the target; return it."""
         outputs = model(X_sample, training=False)
@@ -576,20 +805,15 @@ class BaseKerasEstimator(BaseEstimator):
     # Inference
     # ------------------------------------------------------------------
     def _make_forward(self) -> None:
-        params = self.get_params(deep=False)
-        batch_size = route_params(params, "predict").get(
-            "batch_size", _PREDICT_BATCH_SIZE
-        )
         transform = self._output_transform() if self._output_is_logits else None
-        self._forward = CompiledForward(
-            self.model_, self.X_shape_[0], transform, int(batch_size)
-        )
+        self._forward = CompiledForward(self.model_, self.X_shape_[0], transform)
 
     def _model_outputs(self, X) -> np.ndarray:
         """Validated ``X`` through the fitted network, as float64."""
         check_is_fitted(self, "model_")
         X = self._validate_input(X, reset=False)
-        return self._forward(X).astype(np.float64)
+        check_float32_range(X, "X")
+        return self._forward(X, self._predict_batch_size()).astype(np.float64)
 
     def _output_width_adapts(self) -> bool:
         """Whether the network's output layer is sized from the target.
@@ -620,6 +844,8 @@ class BaseKerasEstimator(BaseEstimator):
         keras = sys.modules.get("keras")  # an instance implies Keras is loaded
         if keras is not None and isinstance(state.get("model"), keras.Model):
             state["model"] = PickledModel(state["model"])
+        if keras is not None and isinstance(state.get("loss"), keras.losses.Loss):
+            state["loss"] = pickled_loss(state["loss"])  # Keras' pickle drops options
         if "model_" in state:
             state["model_"] = model_state(state["model_"])
         return state

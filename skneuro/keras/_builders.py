@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from ._backend import import_keras
+from ._compile import compile_with_loss
 
 
 def build_mlp(
@@ -29,8 +30,9 @@ def build_mlp(
 def clone_untrained(model):
     """A copy of ``model`` with the same architecture and fresh weights.
 
-    A compiled model is compiled again with a copy of its configuration, so
-    the caller's model, optimizer and weights are never touched.
+    A compiled model is compiled again with a copy of its configuration (and
+    its loss object, which holds no state), so the caller's model, optimizer
+    and weights are never touched.
     """
     keras = import_keras()
     try:
@@ -42,7 +44,9 @@ def clone_untrained(model):
             "model instead."
         ) from exc
     if model.compiled:
-        clone.compile_from_config(model.get_compile_config())
+        compile_with_loss(
+            clone, model.get_compile_config(), getattr(model, "loss", None)
+        )
     return clone
 
 

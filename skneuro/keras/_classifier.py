@@ -1,5 +1,6 @@
 """KerasClassifier: binary, multiclass and multilabel classification."""
 
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,8 @@ from sklearn.utils.validation import column_or_1d
 
 from . import _docs
 from ._base import BaseKerasEstimator
-from ._compile import loss_name, make_loss
+from ._builders import output_activation_name
+from ._compile import loss_from_logits, loss_name, make_loss
 
 
 class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
@@ -121,7 +123,10 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
     def _encode_target(self, y, *, reset: bool, classes=None) -> np.ndarray:
         if reset:
-            check_classification_targets(y)
+            try:
+                check_classification_targets(y)
+            except TypeError:  # NumPy cannot sort labels of mixed types
+                _mixed_labels_error(y, "y")
             self.target_type_ = type_of_target(y, input_name="y")
             self.y_dtype_ = np.asarray(y).dtype
             self.y_ndim_ = np.ndim(y)
@@ -134,7 +139,11 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             )
         y = column_or_1d(y, warn=True)
         if reset:
-            labels = np.unique(y) if classes is None else np.unique(classes)
+            labels = y if classes is None else np.asarray(classes)
+            try:
+                labels = np.unique(labels)
+            except TypeError:
+                _mixed_labels_error(labels, "y" if classes is None else "classes")
             if len(labels) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes "
@@ -193,42 +202,81 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         return f"{self.n_classes_} classes"
 
     def _default_head(self) -> tuple[int, str]:
+        # A loss on logits needs a linear output (predictions then map the
+        # logits to probabilities); a categorical loss one unit per class.
+        logits = self._loss_expects_logits()
         if self._is_multilabel():
-            return self.n_classes_, "sigmoid"
-        if self.n_classes_ == 2:
-            return 1, "sigmoid"
-        return self.n_classes_, "softmax"
+            return self.n_classes_, "linear" if logits else "sigmoid"
+        if self.n_classes_ == 2 and "categorical" not in self._loss_name():
+            return 1, "linear" if logits else "sigmoid"
+        return self.n_classes_, "linear" if logits else "softmax"
+
+    def _loss_name(self) -> str:
+        return "" if self.loss == "auto" else loss_name(self.loss)
 
     def _expected_output_units(self) -> set[int]:
         if self.target_type_ == "binary":
             return {1, 2}
         return {self.n_classes_}
 
-    def _default_loss(self, output_units: int, from_logits: bool):
+    def _default_loss(self, output_units: int, from_logits: bool, options: dict):
         if self._is_multilabel() or output_units == 1:
             name = "binary_crossentropy"
         else:
             name = "sparse_categorical_crossentropy"
-        return make_loss(name, {"from_logits": from_logits})
+        return make_loss(name, {"from_logits": from_logits, **options})
+
+    def _check_loss(self, model, output_units: int) -> None:
+        name = loss_name(model.loss)
+        if output_units == 1 and not self._is_multilabel() and "categorical" in name:
+            # Over a single unit categorical cross-entropy is constantly 0,
+            # and sparse labels of 1 are out of range.
+            raise ValueError(
+                f"The loss {name!r} needs one output unit per class, but the "
+                "model has a single output unit for this binary target. Use "
+                "loss='binary_crossentropy' (or 'auto'), or a model with 2 "
+                "output units."
+            )
+        activation = output_activation_name(model)
+        if loss_from_logits(model.loss) and activation in ("sigmoid", "softmax"):
+            raise ValueError(
+                "The loss works on logits (from_logits=True), but the model's "
+                f"last layer applies {activation}, so its outputs are "
+                "probabilities already and would be squashed twice. Use a "
+                "linear last layer, or a loss with from_logits=False."
+            )
 
     def _model_targets(self, codes: np.ndarray) -> np.ndarray:
         if self._is_multilabel():
             return codes
-        if self.model_.output_shape[-1] == 1:
+        if self._output_units == 1:
             return codes.astype(np.float32).reshape(-1, 1)
+        # Losses other than the sparse ones compare one value per unit: the
+        # categorical and binary cross-entropies get one-hot targets.
         name = loss_name(self.model_.loss)
-        if "categorical" in name and "sparse" not in name:
+        if "sparse" not in name and ("categorical" in name or "binary" in name):
             return np.eye(self.n_classes_, dtype=np.float32)[codes]
         return codes
 
     def _output_transform(self) -> str | None:
-        if self._is_multilabel() or self.model_.output_shape[-1] == 1:
+        if self._is_multilabel() or self._output_units == 1:
             return "sigmoid"
         return "softmax"
 
     def _class_weights(self, codes: np.ndarray) -> np.ndarray | None:
         if self.class_weight is None:
             return None
+        if isinstance(self.class_weight, dict):
+            bad = {
+                label: weight
+                for label, weight in self.class_weight.items()
+                if not isinstance(weight, Real) or not weight >= 0 or weight == np.inf
+            }
+            if bad:
+                raise ValueError(
+                    "class_weight values must be finite, non-negative numbers; "
+                    f"got {bad}."
+                )
         if not self._is_multilabel() and isinstance(self.class_weight, dict):
             unknown = set(self.class_weight) - set(self.classes_.tolist())
             if unknown:
@@ -310,8 +358,16 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         return tags
 
 
-KerasClassifier.__doc__ = _docs.fill(
-    KerasClassifier.__doc__,
+def _mixed_labels_error(labels, name: str):
+    types = sorted({type(label).__name__ for label in np.ravel(labels)})
+    raise ValueError(
+        f"{name} mixes labels of types {types}, which cannot be ordered; use "
+        "labels of a single type (all str, say)."
+    ) from None
+
+
+_docs.fill(
+    KerasClassifier,
     auto_loss=(
         "binary cross-entropy for binary and multilabel targets, sparse "
         "categorical cross-entropy for multiclass targets"

@@ -49,13 +49,17 @@ def make_loss(loss: Any, routed: Mapping):
     options = dict(routed)
     if isinstance(loss, keras.losses.Loss):
         if options:
-            return type(loss).from_config({**loss.get_config(), **options})
+            return _instantiate_loss(
+                type(loss),
+                options,
+                lambda: type(loss).from_config({**loss.get_config(), **options}),
+            )
         # Used as given: a Loss holds no training state, and copying goes
         # through get_config, which drops some losses' arguments (Keras 3's
         # Huber loses ``delta``, CosineSimilarity ``axis``).
         return loss
     if inspect.isclass(loss) and issubclass(loss, keras.losses.Loss):
-        return loss(**options)
+        return _instantiate_loss(loss, options, lambda: loss(**options))
     if isinstance(loss, str):
         try:
             resolved = keras.losses.get(loss)
@@ -79,7 +83,7 @@ def make_loss(loss: Any, routed: Mapping):
                 raise ValueError(
                     f"loss__* options need a Loss class; {loss!r} has none."
                 ) from None
-        return loss_class(**options)
+        return _instantiate_loss(loss_class, options, lambda: loss_class(**options))
     if callable(loss):
         if options:
             raise ValueError(
@@ -91,6 +95,25 @@ def make_loss(loss: Any, routed: Mapping):
         "loss must be a name, a keras.losses.Loss subclass or instance, or a "
         f"callable; got {type(loss).__name__}."
     )
+
+
+def _instantiate_loss(loss_class: type, options: Mapping, make):
+    """``make()``, with a clear error when ``loss__*`` options do not fit."""
+    try:
+        return make()
+    except TypeError as exc:  # an unexpected keyword argument
+        raise ValueError(
+            f"Invalid loss__* option(s) {sorted(options)} for "
+            f"{loss_class.__name__}: {exc}."
+        ) from None
+
+
+def same_loss(a: Any, b: Any) -> bool:
+    """Whether two resolved losses are the same loss with the same options."""
+    keras = import_keras()
+    if isinstance(a, keras.losses.Loss):
+        return type(a) is type(b) and a.get_config() == b.get_config()
+    return a is b or (isinstance(a, str) and a == b)
 
 
 def loss_name(loss: Any) -> str:
@@ -142,8 +165,78 @@ def make_metrics(metrics: Any, params: Mapping) -> list | None:
             except ValueError:
                 if metric not in ("accuracy", "acc", "crossentropy", "ce"):
                     raise ValueError(f"Unknown metric {metric!r}.") from None
+        else:
+            _check_metric_function(metric)
         resolved.append(metric)
     return resolved
+
+
+# Libraries whose functions work on arrays, not on graph tensors.
+_ARRAY_PACKAGES = ("numpy", "scipy", "sklearn")
+
+
+def _check_metric_function(metric: Any) -> None:
+    """Fail fast on what Keras would only reject inside the training graph.
+
+    Keras takes any callable as a metric and calls it as ``fn(y_true,
+    y_pred)`` on tensors, so a NumPy function (``np.mean(y_true, y_pred)``
+    reads ``y_pred`` as an axis) fails only once the network is built.
+    """
+    name = getattr(metric, "__name__", repr(metric))
+    if not callable(metric):
+        raise TypeError(
+            "metrics must hold metric names, keras.metrics.Metric classes or "
+            f"instances, or functions of (y_true, y_pred); got {name}."
+        )
+    package = (getattr(metric, "__module__", None) or "").partition(".")[0]
+    if package in _ARRAY_PACKAGES:
+        raise TypeError(
+            f"metrics: {name} is a {package} function, but Keras computes "
+            "metrics on tensors inside the training graph, as fn(y_true, "
+            "y_pred). Use a Keras metric ('mae', keras.metrics.AUC...) or a "
+            "function written with keras.ops."
+        )
+    try:
+        inspect.signature(metric).bind(None, None)
+    except TypeError:
+        raise TypeError(
+            f"metrics: {name} cannot be called as fn(y_true, y_pred), the way "
+            "Keras calls a metric function."
+        ) from None
+    except ValueError:  # no signature to inspect (some builtins)
+        pass
+
+
+def check_compile_options(options: Mapping) -> None:
+    """Fail fast on ``compile__*`` names that ``Model.compile`` does not take."""
+    keras = import_keras()
+    accepted = set(inspect.signature(keras.Model.compile).parameters) - {"self"}
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        raise ValueError(
+            f"Unknown compile__* option(s) {unknown}: Model.compile takes "
+            f"{sorted(accepted)}."
+        )
+
+
+def compile_with_loss(model, compile_config: Mapping, loss=None) -> None:
+    """Compile ``model`` from a Keras compile config, but with ``loss`` itself.
+
+    Keras would rebuild the loss from its config, which drops some losses'
+    arguments (Keras 3's Huber loses ``delta``); a Loss holds no training
+    state, so the object is reused instead (``None``: the config's loss).
+    The rest (optimizer, metrics) is created anew from the config, as
+    ``Model.compile_from_config`` does.
+    """
+    keras = import_keras()
+    config = dict(compile_config)
+    if loss is not None:
+        del config["loss"]
+    # Configs come from live models or trusted pickles (like restore_model).
+    kwargs = keras.saving.deserialize_keras_object(config, safe_mode=False)
+    if loss is not None:
+        kwargs["loss"] = loss
+    model.compile(**kwargs)
 
 
 def make_callbacks(callbacks: Any, params: Mapping) -> list:

@@ -34,17 +34,20 @@ loss : str, callable or keras.losses.Loss, default="auto"
     Loss used when the model is not compiled already. ``"auto"`` picks it
     from the target: {auto_loss}; if the model's last layer is linear, the
     loss works on logits and predictions are mapped back to probabilities.
-    Options go to ``loss__<name>``.
+    Options go to ``loss__<name>`` (for ``"auto"`` too); the default
+    network's output layer is linear for a loss on logits.
 optimizer : str, keras.optimizers.Optimizer class or instance, default="adam"
     Optimizer used when the model is not compiled already. An instance is
     copied, never shared. Options go to ``optimizer__<name>``.
-learning_rate : float, default=None
-    Learning rate of the optimizer; ``None`` keeps the optimizer's default.
+learning_rate : float or None, default={learning_rate}
+    Learning rate of the optimizer, also replacing the rate of an optimizer
+    instance (``optimizer__learning_rate`` takes precedence); ``None`` keeps
+    the optimizer's own rate.
 metrics : list, default=None
     Keras metrics computed during training and reported in ``history_``."""
 
 TRAINING = """\
-epochs : int, default=200
+epochs : int, default={epochs}
     Maximum number of passes over the training data (see ``tol``).
 batch_size : int or "auto", default="auto"
     Rows per gradient step; ``"auto"`` is ``min(200, n_samples)`` as in
@@ -84,7 +87,8 @@ verbose : int, default=0
 **kwargs : dict
     Routed parameters (``model__``, ``fit__``, ``compile__``,
     ``predict__``, ``optimizer__``, ``loss__``, ``metrics__``,
-    ``callbacks__``) and arguments of a model-building function."""
+    ``callbacks__``) and arguments of a model-building function; ``fit``
+    refuses those that nothing takes (misspelled parameters)."""
 
 ATTRIBUTES = """\
 model_ : keras.Model
@@ -102,7 +106,8 @@ feature_names_in_ : ndarray of shape (n_features_in_,)
 X_shape_ : tuple of int
     Shape of one input sample.
 X_dtype_ : numpy.dtype
-    Data type the network is fed.
+    Data type of ``X`` seen during ``fit`` (numeric types are kept, as in
+    scikeras); the network computes in float32.
 n_outputs_ : int
     Number of target columns.
 target_type_ : str
@@ -113,17 +118,25 @@ y_dtype_ : numpy.dtype
     Data type of the target seen during ``fit``."""
 
 
-def fill(docstring: str, **extra: str) -> str:
-    """Substitute the shared sections into a class docstring.
+def fill(cls, **extra: str) -> None:
+    """Substitute the shared sections into ``cls``'s docstring, in place.
 
     The docstring is dedented first so that the shared, unindented sections
-    line up with the class' own text. Literal braces must be doubled.
+    line up with the class' own text. Defaults that differ between the
+    estimators (``learning_rate``, ``epochs``) are read from the signature,
+    so the documented value is the real one. Literal braces must be doubled.
     """
-    return inspect.cleandoc(docstring).format(
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(cls).parameters.items()
+    }
+    cls.__doc__ = inspect.cleandoc(cls.__doc__).format(
         model=MODEL.format(architecture=ARCHITECTURE),
         architecture=ARCHITECTURE,
-        compile=COMPILE.format(auto_loss=extra.pop("auto_loss")),
-        training=TRAINING,
+        compile=COMPILE.format(
+            auto_loss=extra.pop("auto_loss"), learning_rate=defaults["learning_rate"]
+        ),
+        training=TRAINING.format(epochs=defaults["epochs"]),
         attributes=ATTRIBUTES,
         **extra,
     )

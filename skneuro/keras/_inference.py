@@ -26,11 +26,10 @@ class CompiledForward:
     unpickled model.
     """
 
-    def __init__(self, model, n_features: int, transform: str | None, batch_size: int):
+    def __init__(self, model, n_features: int, transform: str | None):
         self.model = model
         self.n_features = n_features
         self.transform = transform
-        self.batch_size = batch_size
         self._function = self._trace()
 
     def _trace(self):
@@ -56,11 +55,11 @@ class CompiledForward:
         concrete = traced.get_concrete_function()
         return lambda x: concrete(tf.constant(x)).numpy()
 
-    def __call__(self, X: np.ndarray) -> np.ndarray:
+    def __call__(self, X: np.ndarray, batch_size: int) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
         chunks = [
-            self._padded_call(X[start : start + self.batch_size])
-            for start in range(0, len(X), self.batch_size)
+            self._padded_call(X[start : start + batch_size])
+            for start in range(0, len(X), batch_size)
         ]
         return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
 

@@ -7,7 +7,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import column_or_1d
 
 from . import _docs
-from ._base import BaseKerasEstimator
+from ._base import BaseKerasEstimator, to_float32
 from ._compile import make_loss
 
 
@@ -53,11 +53,12 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
     """
 
     def _encode_target(self, y, *, reset: bool, classes=None) -> np.ndarray:
+        y_dtype = np.asarray(y).dtype  # as given, like scikeras' y_dtype_
         y = np.asarray(y, dtype=np.float64)
         if y.ndim == 2 and y.shape[1] == 1 and not self._output_width_adapts():
             y = column_or_1d(y, warn=True)
         if reset:
-            self.y_dtype_ = y.dtype
+            self.y_dtype_ = y_dtype
             self.y_ndim_ = y.ndim
             self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
             self.target_type_ = (
@@ -69,7 +70,7 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
                 f"y has {n_outputs} output(s), but {type(self).__name__} was "
                 f"first fitted with {self.n_outputs_}."
             )
-        return y.reshape(len(y), n_outputs).astype(np.float32)
+        return to_float32(y.reshape(len(y), n_outputs), "y")
 
     def _target_meta(self) -> dict[str, Any]:
         return {
@@ -86,8 +87,8 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
     def _expected_output_units(self) -> set[int]:
         return {self.n_outputs_}
 
-    def _default_loss(self, output_units: int, from_logits: bool):
-        return make_loss("mean_squared_error", {})
+    def _default_loss(self, output_units: int, from_logits: bool, options: dict):
+        return make_loss("mean_squared_error", options)
 
     def partial_fit(self, X, y, sample_weight=None):
         """Train for a single epoch, building the network on the first call.
@@ -125,6 +126,4 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
         return outputs.ravel() if self.y_ndim_ == 1 else outputs
 
 
-KerasRegressor.__doc__ = _docs.fill(
-    KerasRegressor.__doc__, auto_loss="mean squared error"
-)
+_docs.fill(KerasRegressor, auto_loss="mean squared error")

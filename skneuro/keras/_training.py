@@ -16,10 +16,15 @@ import numpy as np
 
 from ._backend import import_keras, import_tensorflow, is_tensorflow_backend
 
-# Options the graph loop implements itself; any other ``fit__*`` option (or a
+# Options the graph loop implements itself; any of MODEL_FIT_OPTIONS (or a
 # non-TensorFlow backend) sends training through ``Model.fit``.
 GRAPH_LOOP_OPTIONS = frozenset(
     {"epochs", "batch_size", "shuffle", "verbose", "callbacks", "validation_split"}
+)
+# The other ``Model.fit`` arguments are set here (x, y, sample_weight,
+# validation_data, initial_epoch) or by the estimator (class_weight).
+MODEL_FIT_OPTIONS = frozenset(
+    {"steps_per_epoch", "validation_steps", "validation_batch_size", "validation_freq"}
 )
 
 

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.exceptions import NotFittedError
 
 from skneuro import KerasClassifier, KerasRegressor
 from tests.keras.conftest import FAST
@@ -55,6 +56,23 @@ def _returns_string(meta):
 
 def _returns_layer(meta):
     return keras.layers.Dense(3)
+
+
+def _one_sigmoid_unit(meta):
+    return keras.Sequential(
+        [
+            keras.Input(shape=(meta["n_features_in_"],)),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+
+
+def _as_binary(X, y):
+    return X, y == 0
+
+
+def _regression(X, y):
+    return X, y.astype(float)
 
 
 # (id, estimator class, extra params, transform of (X, y), error, match)
@@ -285,6 +303,167 @@ FIT_CASES = [
         ValueError,
         "validation_split=0.001 leaves no training or no validation samples",
     ),
+    (
+        "X_beyond_float32",
+        KerasClassifier,
+        {},
+        lambda X, y: (X * 1e39, y),
+        ValueError,
+        "X has values beyond the float32 range",
+    ),
+    (
+        "y_beyond_float32",
+        KerasRegressor,
+        {},
+        lambda X, y: (X, np.r_[-1e300, y[1:].astype(float)]),
+        ValueError,
+        "y has values beyond the float32 range",
+    ),
+    (
+        "mixed_label_types",
+        KerasClassifier,
+        {},
+        lambda X, y: (X, np.array(["a", 1] * 75, dtype=object)),
+        ValueError,
+        r"y mixes labels of types \['int', 'str'\]",
+    ),
+    (
+        "negative_class_weight",
+        KerasClassifier,
+        {"class_weight": {0: 1.0, 1: -1.0}},
+        None,
+        ValueError,
+        r"class_weight values must be finite, non-negative numbers; got \{1: -1.0\}",
+    ),
+    (
+        "nan_class_weight",
+        KerasClassifier,
+        {"class_weight": {2: np.nan}},
+        None,
+        ValueError,
+        "class_weight values must be finite, non-negative",
+    ),
+    (
+        "hidden_layer_sizes_strings",
+        KerasClassifier,
+        {"hidden_layer_sizes": ("a",)},
+        None,
+        ValueError,
+        "hidden_layer_sizes must hold positive integer layer widths",
+    ),
+    (
+        "hidden_layer_sizes_fractional",
+        KerasClassifier,
+        {"hidden_layer_sizes": (2.5,)},
+        None,
+        ValueError,
+        r"positive integer layer widths; got \(2.5,\)",
+    ),
+    (
+        "hidden_layer_sizes_bool",
+        KerasRegressor,
+        {"hidden_layer_sizes": True},
+        _regression,
+        ValueError,
+        "positive integer layer widths; got True",
+    ),
+    (
+        "numpy_metric",
+        KerasClassifier,
+        {"metrics": [np.mean]},
+        None,
+        TypeError,
+        "mean is a numpy function",
+    ),
+    (
+        "metric_not_callable",
+        KerasClassifier,
+        {"metrics": ["accuracy", 123]},
+        None,
+        TypeError,
+        "metrics must hold metric names.*got 123",
+    ),
+    (
+        "metric_of_one_argument",
+        KerasRegressor,
+        {"metrics": [lambda y_pred: y_pred]},
+        _regression,
+        TypeError,
+        r"cannot be called as fn\(y_true, y_pred\)",
+    ),
+    (
+        "unknown_compile_option",
+        KerasClassifier,
+        {"compile__jit": False},
+        None,
+        ValueError,
+        r"Unknown compile__\* option\(s\) \['jit'\]",
+    ),
+    (
+        "unknown_fit_option",
+        KerasClassifier,
+        {"fit__epoch": 3},
+        None,
+        ValueError,
+        r"Unknown training option\(s\) \['epoch'\]",
+    ),
+    (
+        "fit_epochs_zero",
+        KerasClassifier,
+        {"fit__epochs": 0},
+        None,
+        ValueError,
+        "'epochs' parameter of KerasClassifier.fit must be an int",
+    ),
+    (
+        "fit_batch_size_negative",
+        KerasRegressor,
+        {"fit__batch_size": -1},
+        _regression,
+        ValueError,
+        "'batch_size' parameter of KerasRegressor.fit",
+    ),
+    (
+        "predict_batch_size_zero",
+        KerasClassifier,
+        {"predict__batch_size": 0},
+        None,
+        ValueError,
+        "predict__batch_size must be a positive int; got 0",
+    ),
+    (
+        "loss_option_the_auto_loss_lacks",
+        KerasRegressor,
+        {"loss__from_logits": True},
+        _regression,
+        ValueError,
+        r"Invalid loss__\* option\(s\) \['from_logits'\] for MeanSquaredError",
+    ),
+    (
+        "categorical_loss_on_one_unit",
+        KerasClassifier,
+        {"model": _one_sigmoid_unit, "loss": "categorical_crossentropy"},
+        _as_binary,
+        ValueError,
+        "'categorical_crossentropy' needs one output unit per class",
+    ),
+    (
+        "sparse_categorical_loss_on_one_unit",
+        KerasClassifier,
+        {"model": _one_sigmoid_unit, "loss": "sparse_categorical_crossentropy"},
+        _as_binary,
+        ValueError,
+        "'sparse_categorical_crossentropy' needs one output unit per class",
+    ),
+    (
+        "logits_loss_on_sigmoid_output",
+        KerasClassifier,
+        {"model": _one_sigmoid_unit, "loss__from_logits": True},
+        _as_binary,
+        ValueError,
+        r"works on logits \(from_logits=True\), but the model's last layer "
+        "applies sigmoid",
+    ),
 ]
 
 
@@ -338,8 +517,6 @@ def test_bad_predict_input(fitted_iris_classifier, iris, transform, error, match
 
 
 def test_predict_before_fit_is_not_fitted_error(iris):
-    from sklearn.exceptions import NotFittedError
-
     X, _ = iris
     for est in (KerasClassifier(), KerasRegressor()):
         with pytest.raises(NotFittedError, match="not fitted yet"):
@@ -382,6 +559,41 @@ def test_invalid_parameters(iris, training_spy, params, match):
     assert training_spy.train_begin == 0
 
 
+@pytest.mark.parametrize(
+    "fit_params, match",
+    [
+        ({"epochs": 0}, "'epochs' parameter of KerasClassifier.fit"),
+        ({"epochs": 2.5}, "'epochs' parameter of KerasClassifier.fit"),
+        ({"batch_size": 0}, "'batch_size' parameter of KerasClassifier.fit"),
+        ({"batch_size": -1}, "'batch_size' parameter of KerasClassifier.fit"),
+        ({"shuffle": "yes"}, "'shuffle' parameter of KerasClassifier.fit"),
+        ({"foo": 1}, r"Unknown training option\(s\) \['foo'\]"),
+        ({"x": 1}, r"Unknown training option\(s\) \['x'\]"),
+        ({"validation_data": "held out"}, "validation_data: hold out rows with"),
+        ({"class_weight": {0: 2.0}}, "use the estimator's class_weight parameter"),
+    ],
+    ids=[
+        "epochs_zero",
+        "epochs_fractional",
+        "batch_size_zero",
+        "batch_size_negative",
+        "shuffle_string",
+        "unknown",
+        "x",
+        "validation_data",
+        "class_weight",
+    ],
+)
+def test_bad_fit_keywords_fail_before_training(iris, training_spy, fit_params, match):
+    """Options given to ``fit`` itself follow the constructor's rules."""
+    X, y = iris
+    est = KerasClassifier(**FAST, callbacks=[training_spy])
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y, **fit_params)
+    assert training_spy.train_begin == 0
+    assert not hasattr(est, "model_")
+
+
 def test_failed_refit_leaves_the_fitted_network_usable(small_regression):
     """A validation_split that leaves no rows fails before the network is
     replaced, so the estimator still predicts as it did."""
@@ -393,3 +605,42 @@ def test_failed_refit_leaves_the_fitted_network_usable(small_regression):
         est.fit(X, y)
     assert est.model_ is model
     np.testing.assert_array_equal(est.predict(X), before)
+
+
+def test_refit_failing_part_way_leaves_the_previous_fit(iris):
+    """A refit that fails once the network is being built (after the target
+    attributes were replaced) puts the previous fit back, so predictions stay
+    those of the previous, consistent network and labels."""
+    X, y = iris
+    calls = []
+
+    def build(meta):
+        calls.append(meta["n_classes_"])
+        if meta["n_classes_"] == 2:
+            raise RuntimeError("no binary networks here")
+        return keras.Sequential(
+            [
+                keras.Input(shape=(meta["n_features_in_"],)),
+                keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+            ]
+        )
+
+    est = KerasClassifier(build, **FAST).fit(X, y)
+    before = est.predict_proba(X)
+    attributes = {name: getattr(est, name) for name in ("classes_", "model_")}
+    with pytest.raises(RuntimeError, match="no binary networks"):
+        est.fit(X[:, :3], np.where(y == 0, "a", "b"))
+    assert calls == [3, 2]  # the second fit did reach the builder
+    assert est.n_features_in_ == 4 and est.n_classes_ == 3
+    assert est.classes_ is attributes["classes_"]
+    assert est.model_ is attributes["model_"]
+    np.testing.assert_array_equal(est.predict_proba(X), before)
+    np.testing.assert_array_equal(est.predict(X), before.argmax(axis=1))
+
+    # A first fit failing the same way leaves the estimator unfitted.
+    fresh = KerasClassifier(build, **FAST)
+    with pytest.raises(RuntimeError, match="no binary networks"):
+        fresh.fit(X, y == 0)
+    assert not hasattr(fresh, "classes_") and not hasattr(fresh, "n_features_in_")
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)

@@ -320,3 +320,131 @@ def test_loss_forms(small_regression):
 
     est = KerasRegressor(loss="mae", **FAST).fit(X, y)
     assert est.model_.loss == "mae"
+
+
+class TwoLayers(keras.Model):
+    """A subclassed model: no output_shape until called, no functional graph."""
+
+    def __init__(self, units=1, activation="sigmoid"):
+        super().__init__()
+        self.hidden = keras.layers.Dense(8, activation="relu")
+        self.out = keras.layers.Dense(units, activation=activation)
+
+    def call(self, inputs):
+        return self.out(self.hidden(inputs))
+
+
+@pytest.mark.parametrize(
+    "target, model",
+    [
+        ("binary", lambda meta: TwoLayers()),
+        ("binary", TwoLayers),  # the class itself, built like a builder
+        ("multiclass", lambda meta: TwoLayers(meta["n_classes_"], "softmax")),
+    ],
+    ids=["binary_builder", "binary_class", "multiclass_builder"],
+)
+def test_subclassed_models(iris, target, model):
+    X, y = iris
+    targets = y == 0 if target == "binary" else y
+    est = KerasClassifier(model, **{**FAST, "epochs": 20}).fit(X, targets)
+    assert isinstance(est.model_, TwoLayers)
+    proba = est.predict_proba(X)
+    assert proba.shape == (150, 2 if target == "binary" else 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert est.score(X, targets) > 0.8
+
+
+def _probabilities_of(est, X):
+    """The network's outputs turned into probabilities by hand (logits)."""
+    logits = keras.ops.convert_to_numpy(est.model_(X.astype(np.float32)))
+    return 1 / (1 + np.exp(-logits[:, 0]))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"loss__from_logits": True},
+        {"loss": "binary_crossentropy", "loss__from_logits": True},
+        {"loss": keras.losses.BinaryCrossentropy(from_logits=True)},
+    ],
+    ids=["auto", "name", "instance"],
+)
+def test_loss_on_logits_gets_a_linear_default_output(breast_cancer, params):
+    """The default network's last layer is linear when the loss works on
+    logits, and predictions map the logits to probabilities (once)."""
+    X, y = breast_cancer
+    est = KerasClassifier(**FAST, **params).fit(X, y)
+    assert est.model_.layers[-1].activation.__name__ == "linear"
+    assert est.model_.loss.get_config()["from_logits"] is True
+    proba = est.predict_proba(X)
+    np.testing.assert_allclose(proba[:, 1], _probabilities_of(est, X), rtol=1e-4)
+    # Confident both ways: not squeezed into [0.5, 0.73] by a second sigmoid.
+    assert proba[:, 1].min() < 0.05 and proba[:, 1].max() > 0.95
+    assert est.score(X, y) > 0.95
+
+
+@pytest.mark.parametrize("units", [1, 2])
+def test_builder_compiling_with_compile_kwargs_follows_its_output(iris, units):
+    """compile_kwargs' "auto" loss is chosen before the model exists; a
+    builder compiling with it and returning a linear (logits) or 2-unit
+    output is recompiled with the loss that output needs."""
+    X, y = iris
+    binary = y == 0
+
+    def build(meta, compile_kwargs):
+        model = keras.Sequential(
+            [keras.Input(shape=(meta["n_features_in_"],)), keras.layers.Dense(units)]
+        )
+        model.compile(**{**compile_kwargs, "metrics": ["accuracy"]})
+        return model
+
+    est = KerasClassifier(build, **{**FAST, "epochs": 20}).fit(X, binary)
+    expected = (
+        "binary_crossentropy" if units == 1 else "sparse_categorical_crossentropy"
+    )
+    assert est.model_.loss.name == expected
+    assert est.model_.loss.get_config()["from_logits"] is True
+    assert len(est.history_["accuracy"]) == 20  # the builder's settings are kept
+    proba = est.predict_proba(X)
+    assert np.all((proba >= 0) & (proba <= 1))
+    if units == 1:
+        np.testing.assert_allclose(proba[:, 1], _probabilities_of(est, X), rtol=1e-4)
+    assert est.score(X, binary) > 0.95
+
+
+@pytest.mark.parametrize(
+    "loss", ["categorical_crossentropy", "sparse_categorical_crossentropy"]
+)
+def test_categorical_loss_on_a_binary_target(breast_cancer, loss):
+    """The default network gets one unit per class for a categorical loss,
+    so it trains (over a single unit the loss would be constant)."""
+    X, y = breast_cancer
+    est = KerasClassifier(**FAST, loss=loss).fit(X, y)
+    assert est.model_.output_shape == (None, 2)
+    assert est.model_.layers[-1].activation.__name__ == "softmax"
+    assert min(est.history_["loss"]) > 0
+    assert est.history_["loss"][-1] < est.history_["loss"][0]
+    assert est.score(X, y) > 0.95
+
+
+def test_binary_crossentropy_on_a_multiclass_target(iris):
+    """Binary cross-entropy over one unit per class gets one-hot targets."""
+    X, y = iris
+    est = KerasClassifier(**{**FAST, "epochs": 30}, loss="binary_crossentropy")
+    est.fit(X, y)
+    assert est.model_.output_shape == (None, 3)
+    assert est.score(X, y) > 0.9
+
+
+def test_model_instance_keeps_its_loss_object(small_regression):
+    """Keras' compile config drops Huber's delta: the clone reuses the
+    template's loss object (stateless) instead of rebuilding it."""
+    X, y = small_regression
+    template = keras.Sequential([keras.Input(shape=(5,)), keras.layers.Dense(1)])
+    template.compile(optimizer="sgd", loss=keras.losses.Huber(delta=5.0))
+    est = KerasRegressor(template, **FAST).fit(X, y)
+    y_true, y_pred = np.zeros((1, 1)), np.full((1, 1), 3.0)
+    expected = np.mean(keras.losses.huber(y_true, y_pred, delta=5.0))
+    assert float(est.model_.loss(y_true, y_pred)) == pytest.approx(expected)
+    assert isinstance(est.model_.optimizer, keras.optimizers.SGD)
+    assert est.model_.optimizer is not template.optimizer

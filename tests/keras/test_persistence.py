@@ -198,3 +198,44 @@ def test_clone_and_pickle_keep_set_params():
         assert params["optimizer__momentum"] == 0.3
         assert params["fit__shuffle"] is False
         assert params["learning_rate"] == 0.2
+
+
+def squared_error(y_true, y_pred):
+    """A plain function loss, which Keras' config finds only if registered."""
+    return keras.ops.mean((y_true - y_pred) ** 2, axis=-1)
+
+
+def _huber_values(loss, delta):
+    """``loss`` on an error of 3, and Huber's value there for ``delta``."""
+    y_true, y_pred = np.zeros((1, 1)), np.full((1, 1), 3.0)
+    expected = np.mean(keras.losses.huber(y_true, y_pred, delta=delta))
+    return float(loss(y_true, y_pred)), pytest.approx(float(expected))
+
+
+@pytest.mark.parametrize("round_trip", sorted(ROUND_TRIPS))
+def test_round_trips_keep_loss_options(small_regression, round_trip):
+    """Keras rebuilds a loss from its config, which drops Huber's delta: the
+    fitted network, a loss parameter and a model parameter keep theirs."""
+    X, y = small_regression
+    round_trip = ROUND_TRIPS[round_trip]
+    template = keras.Sequential([keras.Input(shape=(5,)), keras.layers.Dense(1)])
+    template.compile(optimizer="sgd", loss=keras.losses.Huber(delta=5.0))
+    cases = [
+        (KerasRegressor(**FAST, loss="huber", loss__delta=2.0), 2.0),
+        (KerasRegressor(**FAST, loss=keras.losses.Huber(delta=3.0)), 3.0),
+        (KerasRegressor(template, **FAST), 5.0),
+    ]
+    for est, delta in cases:
+        copy = round_trip(est.fit(X, y))
+        value, expected = _huber_values(copy.model_.loss, delta)
+        assert value == expected
+        np.testing.assert_array_equal(copy.predict(X), est.predict(X))
+    value, expected = _huber_values(copy.model.loss, 5.0)  # the template's
+    assert value == expected
+    value, expected = _huber_values(round_trip(cases[1][0]).loss, 3.0)
+    assert value == expected
+
+    est = KerasRegressor(**FAST, loss=squared_error).fit(X, y)
+    copy = round_trip(est)
+    assert copy.model_.loss is squared_error
+    np.testing.assert_array_equal(copy.predict(X), est.predict(X))

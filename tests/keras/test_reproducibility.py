@@ -3,6 +3,7 @@ Python's, NumPy's and TensorFlow's random state, TensorFlow's op determinism
 and Keras' configuration are the same after a fit as before it, in every
 thread."""
 
+import pickle
 import random
 import threading
 
@@ -121,6 +122,25 @@ def test_fit_changes_no_global_state(iris, estimator):
     before = global_state()
     estimator.fit(X, y).predict(X)
     assert global_state() == before
+
+
+def test_unpickling_changes_no_global_state(iris, restore_global_random):
+    """Rebuilding a network draws Keras' default seeds: not from the
+    caller's random module (fitted network, or a model parameter)."""
+    X, y = iris
+    template = keras.Sequential(
+        [keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")]
+    )
+    fitted = pickle.dumps(KerasClassifier(**FAST).fit(X, y))
+    with_template = pickle.dumps(KerasClassifier(template))
+    for data in (fitted, with_template):
+        random.seed(7)
+        expected = random.random()
+        random.seed(7)
+        before = global_state()
+        pickle.loads(data)
+        assert global_state() == before
+        assert random.random() == expected
 
 
 def test_unrelated_keras_code_still_works_after_a_seeded_fit(iris):

@@ -124,8 +124,92 @@ def test_unknown_fit_option_falls_back_to_model_fit(small_regression):
     np.testing.assert_array_equal(est.predict(X), again.predict(X))
 
 
-def test_model_fit_rejects_nonsense_options(small_regression):
+def test_unknown_fit_and_compile_options_fail_before_building(
+    small_regression, training_spy
+):
+    """Options that neither the training loop nor Model.fit / Model.compile
+    take fail before the network is built, naming what is accepted."""
     X, y = small_regression
-    est = KerasRegressor(hidden_layer_sizes=(4,), fit__not_an_option=1, epochs=1)
-    with pytest.raises(TypeError, match="not_an_option"):
+    built = []
+
+    def build(meta):
+        built.append(meta)
+        return keras.Sequential(
+            [keras.Input(shape=(meta["n_features_in_"],)), keras.layers.Dense(1)]
+        )
+
+    cases = [
+        ({"fit__not_an_option": 1}, {}, r"\['not_an_option'\].*hands \['steps_per"),
+        ({}, {"validation_data": (X, y)}, "validation_data: hold out rows"),
+        ({"compile__jit": True}, {}, r"Model.compile takes \[.*'jit_compile'"),
+    ]
+    for params, fit_params, match in cases:
+        est = KerasRegressor(build, callbacks=[training_spy], epochs=1, **params)
+        with pytest.raises(ValueError, match=match):
+            est.fit(X, y, **fit_params)
+    assert built == [] and training_spy.train_begin == 0
+
+
+@pytest.mark.parametrize(
+    "model, params, match",
+    [
+        (
+            None,
+            {"hiden_layer_sizes": (2,)},
+            "'hiden_layer_sizes' \\(did you mean 'hidden_layer_sizes'\\?\\)",
+        ),
+        (None, {"epoch": 3}, "'epoch' \\(did you mean 'epochs'\\?\\)"),
+        (None, {"optimizer_momentum": 0.9}, "did you mean 'optimizer__momentum'"),
+        (None, {"run_eagerly": True}, "did you mean 'compile__run_eagerly'"),
+        (None, {"model__units": 8}, "'model__units'. .*no model-building function"),
+        ("builder", {"width": 8, "widht": 8}, "'widht' \\(did you mean 'width'\\?\\)"),
+        ("builder", {"model__depth": 2}, r"build\(\) takes no such argument"),
+        ("instance", {"width": 8}, "'width'. .*no model-building function"),
+    ],
+    ids=[
+        "typo",
+        "plural",
+        "single_underscore",
+        "scikeras_name",
+        "model_routed",
+        "builder_typo",
+        "builder_routed",
+        "instance",
+    ],
+)
+def test_parameters_nothing_reads_are_refused(
+    small_regression, training_spy, model, params, match
+):
+    """Extra keywords are builder arguments (scikeras' convention): when no
+    builder takes them, they are typos, refused before any work."""
+    X, y = small_regression
+
+    def build(meta, width):
+        raise AssertionError("never called")
+
+    instance = keras.Sequential([keras.Input(shape=(5,)), keras.layers.Dense(1)])
+    model = {"builder": build, "instance": instance}.get(model)
+    est = KerasRegressor(model, callbacks=[training_spy], epochs=1, **params)
+    # Parameters like any other until fit.
+    assert {name: clone(est).get_params()[name] for name in params} == params
+    est.set_params(**params)
+    with pytest.raises(ValueError, match=match):
         est.fit(X, y)
+    assert training_spy.train_begin == 0 and not hasattr(est, "model_")
+
+
+def test_builder_taking_kwargs_accepts_any_keyword(iris):
+    X, y = iris
+    seen = {}
+
+    def build(meta, **kwargs):
+        seen.update(kwargs)
+        return keras.Sequential(
+            [
+                keras.Input(shape=(meta["n_features_in_"],)),
+                keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+            ]
+        )
+
+    KerasClassifier(build, anything=1, model__other=2, epochs=1).fit(X, y)
+    assert (seen["anything"], seen["other"]) == (1, 2)

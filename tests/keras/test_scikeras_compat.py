@@ -7,6 +7,7 @@ arguments, and routed ``model__``/``optimizer__``/``loss__``/``fit__``/
 import line changed.
 """
 
+import copy
 import math
 import textwrap
 
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, r2_score
 
-from skneuro import KerasClassifier
+from skneuro import KerasClassifier, KerasRegressor
 
 
 def run_as_skneuro(source: str) -> dict:
@@ -120,6 +121,15 @@ def test_meta_describes_the_training_data(iris):
     assert list(seen["classes_"]) == ["setosa", "versicolor", "virginica"]
     assert seen["target_type_"] == "multiclass"
     assert seen["n_outputs_"] == 1
+    # The data's own dtypes, as scikeras records them.
+    assert (seen["X_dtype_"], seen["y_dtype_"]) == (X.dtype, labels.dtype)
+    assert seen["y_ndim_"] == 1
+
+    X_int = np.round(X * 10).astype(np.int32)
+    KerasClassifier(build, epochs=1, random_state=0).fit(X_int, y.astype(bool))
+    assert (seen["X_dtype_"], seen["y_dtype_"]) == (np.int32, bool)
+    reg = KerasRegressor(epochs=1, hidden_layer_sizes=(2,)).fit(X_int, y)
+    assert (reg.X_dtype_, reg.y_dtype_) == (np.int32, y.dtype)
 
 
 REGRESSION = """
@@ -238,6 +248,19 @@ class Recorder(keras.callbacks.Callback):
         self.epochs += 1
 
 
+def chunk_sizes(est, X) -> list[int]:
+    """Rows of each chunk ``est.predict`` feeds the network with."""
+    forward = est._forward
+    sizes = []
+    padded_call = forward._padded_call
+    forward._padded_call = lambda rows: sizes.append(len(rows)) or padded_call(rows)
+    try:
+        est.predict(X)
+    finally:
+        del forward._padded_call
+    return sizes
+
+
 def test_routed_fit_predict_loss_and_callbacks(iris):
     X, y = iris
     Recorder.instances.clear()
@@ -265,13 +288,26 @@ def test_routed_fit_predict_loss_and_callbacks(iris):
     [recorder] = [r for r in Recorder.instances if r.epochs]
     assert (recorder.tag, recorder.epochs) == ("routed", 3)
     # predict__batch_size: rows are predicted 7 at a time, same results.
-    assert clf._forward.batch_size == 7
+    assert chunk_sizes(clf, X) == [7] * 21 + [3]
     expected = clf.predict_proba(X)
     np.testing.assert_allclose(
         np.concatenate([clf.predict_proba(X[i : i + 7]) for i in range(0, 150, 7)]),
         expected,
         rtol=1e-6,
     )
+
+
+def test_predict_batch_size_set_after_fit_applies_at_once(fitted_iris_classifier, iris):
+    X, _ = iris
+    est = copy.deepcopy(fitted_iris_classifier)
+    expected = est.predict_proba(X)
+    assert chunk_sizes(est, X) == [150]  # default: 8192 rows per chunk
+    est.set_params(predict__batch_size=64)
+    assert chunk_sizes(est, X) == [64, 64, 22]
+    np.testing.assert_array_equal(est.predict_proba(X), expected)
+    est.set_params(predict__batch_size=0)
+    with pytest.raises(ValueError, match="predict__batch_size must be a positive"):
+        est.predict(X)
 
 
 def test_routed_list_callback_options(iris):

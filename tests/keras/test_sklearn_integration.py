@@ -89,24 +89,83 @@ def test_grid_search_over_routed_parameters(iris):
 @pytest.mark.parametrize(
     "meta_estimator",
     [
-        VotingClassifier(
-            [("keras", KerasClassifier(**CANCER)), ("lr", LogisticRegression())],
-            voting="soft",
-        ),
-        StackingClassifier(
-            [("keras", KerasClassifier(**CANCER)), ("lr", LogisticRegression())],
-            cv=2,
-        ),
         BaggingClassifier(KerasClassifier(**CANCER), n_estimators=2, random_state=0),
         CalibratedClassifierCV(KerasClassifier(**CANCER), cv=2),
     ],
-    ids=["voting", "stacking", "bagging", "calibrated"],
+    ids=["bagging", "calibrated"],
 )
 def test_classifier_meta_estimators(breast_cancer, meta_estimator):
     X, y = breast_cancer
     meta_estimator.fit(X, y)
     assert meta_estimator.predict_proba(X).shape == (len(X), 2)
     assert meta_estimator.score(X, y) > 0.95
+
+
+@pytest.fixture(scope="module")
+def cancer_keras_alone(breast_cancer):
+    """The ensembles' Keras member, fitted on its own on all the rows."""
+    X, y = breast_cancer
+    return KerasClassifier(**CANCER).fit(X, y)
+
+
+def _assert_fitted_keras_member(member, reference, X, y):
+    """``member`` is a fitted clone, trained like ``reference``, and good."""
+    assert isinstance(member, KerasClassifier) and hasattr(member, "model_")
+    assert member.n_iter_ == CANCER["epochs"]
+    # a clone trained on every row with the same seed: the very same network
+    np.testing.assert_array_equal(member.predict_proba(X), reference.predict_proba(X))
+    assert member.score(X, y) > 0.95  # good on its own, not thanks to the others
+
+
+def test_soft_voting_averages_the_keras_member(breast_cancer, cancer_keras_alone):
+    X, y = breast_cancer
+    keras_member = KerasClassifier(**CANCER)
+    voting = VotingClassifier(
+        [("keras", keras_member), ("lr", LogisticRegression())], voting="soft"
+    ).fit(X, y)
+    assert not hasattr(keras_member, "model_")  # the ensemble fitted a clone
+    member = voting.named_estimators_["keras"]
+    _assert_fitted_keras_member(member, cancer_keras_alone, X, y)
+
+    keras_proba = member.predict_proba(X)
+    lr_proba = voting.named_estimators_["lr"].predict_proba(X)
+    # the members disagree somewhere, so the average is not either one ...
+    assert np.abs(keras_proba - lr_proba).max() > 0.1
+    # ... and the vote is exactly their average
+    np.testing.assert_allclose(
+        voting.predict_proba(X), (keras_proba + lr_proba) / 2, rtol=1e-12, atol=0
+    )
+    np.testing.assert_array_equal(
+        voting.predict(X), np.argmax(keras_proba + lr_proba, axis=1)
+    )
+    assert voting.score(X, y) > 0.95
+
+
+def test_stacking_feeds_the_keras_member_to_the_final_estimator(
+    breast_cancer, cancer_keras_alone
+):
+    X, y = breast_cancer
+    stacking = StackingClassifier(
+        [("keras", KerasClassifier(**CANCER)), ("lr", LogisticRegression())], cv=2
+    ).fit(X, y)
+    member = stacking.named_estimators_["keras"]
+    _assert_fitted_keras_member(member, cancer_keras_alone, X, y)
+
+    # binary target: one column per member, its probability of class 1
+    features = stacking.transform(X)
+    assert features.shape == (len(X), 2)
+    np.testing.assert_array_equal(features[:, 0], member.predict_proba(X)[:, 1])
+    np.testing.assert_array_equal(
+        features[:, 1], stacking.named_estimators_["lr"].predict_proba(X)[:, 1]
+    )
+    np.testing.assert_allclose(
+        stacking.predict_proba(X), stacking.final_estimator_.predict_proba(features)
+    )
+    # the final estimator, trained on cross-validated predictions (two more
+    # Keras fits), gives the Keras column real, positive weight
+    keras_coef, _ = stacking.final_estimator_.coef_.ravel()
+    assert keras_coef > 0.5
+    assert stacking.score(X, y) > 0.95
 
 
 def test_adaboost_reweights_through_sample_weight(breast_cancer):

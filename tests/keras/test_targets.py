@@ -3,6 +3,7 @@ with one or several outputs; ``predict_proba`` and ``score``."""
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import load_diabetes
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
@@ -216,3 +217,14 @@ def test_integer_regression_target(small_regression):
     assert est.predict(X).dtype == np.float64
     again = KerasRegressor(**FAST).fit(X, y_int.astype(float))
     np.testing.assert_array_equal(est.predict(X), again.predict(X))
+
+
+def test_sparse_multilabel_target(iris):
+    """A sparse indicator matrix trains like its dense twin."""
+    X, y = iris
+    Y = np.column_stack([y == 0, y == 2]).astype(int)
+    dense = KerasClassifier(**FAST).fit(X, Y)
+    sparse = KerasClassifier(**FAST).fit(X, sp.csr_matrix(Y))
+    assert sparse.target_type_ == "multilabel-indicator"
+    np.testing.assert_array_equal(sparse.predict_proba(X), dense.predict_proba(X))
+    np.testing.assert_array_equal(sparse.predict(X), dense.predict(X))
