@@ -11,6 +11,7 @@ process), and a transfer source that arrives unchanged.
 """
 
 import hashlib
+import os
 
 import numpy as np
 import pytest
@@ -71,8 +72,12 @@ def dask_client():
 
 def _search(estimator, grid, X, y=None, *, cv, scoring=None, client=None):
     """Run GridSearchCV serially, or on ``client`` through joblib's Dask
-    backend; return the fitted search and the number of Dask tasks run."""
-    search = GridSearchCV(clone(estimator), grid, cv=cv, scoring=scoring)
+    backend; return the fitted search and the number of Dask tasks run.
+
+    A fit or score failing in a worker fails the test (``error_score``)."""
+    search = GridSearchCV(
+        clone(estimator), grid, cv=cv, scoring=scoring, error_score="raise"
+    )
     if client is None:
         search.set_params(n_jobs=1)
         search.fit(X, y)
@@ -161,6 +166,38 @@ def _weights_checksum(model):
     return digest.hexdigest()
 
 
+def _source_checksum_in_worker(source):
+    """Run in a Dask worker: the checksum of the source it received."""
+    return os.getpid(), _weights_checksum(source.model_)
+
+
+def _source_checksums_on_every_worker(client, source):
+    """``(pid, checksum)`` of ``source`` as each worker unpickles it."""
+    futures = [
+        # pure=False: computed anew each time, never a cached result
+        client.submit(_source_checksum_in_worker, source, pure=False, workers=[address])
+        for address in client.scheduler_info()["workers"]
+    ]
+    return client.gather(futures)
+
+
+class _ScoreCheckingTheSource:
+    """A scorer, run in the worker right after the fit: checks that the
+    fitted transfer estimator's source is still the caller's, bit for bit,
+    then returns the accuracy."""
+
+    def __init__(self, expected_checksum):
+        self.expected_checksum = expected_checksum
+
+    def __call__(self, estimator, X, y):
+        checksum = _weights_checksum(estimator.source.model_)
+        if checksum != self.expected_checksum:
+            raise AssertionError(
+                f"the source changed in process {os.getpid()}: {checksum}"
+            )
+        return estimator.score(X, y)
+
+
 def test_transfer_classifier_grid_search_on_dask(dask_client, cancer_subset):
     from skneuro import KerasClassifier, TransferClassifier
 
@@ -173,8 +210,10 @@ def test_transfer_classifier_grid_search_on_dask(dask_client, cancer_subset):
 
     target = TransferClassifier(
         source=source,
+        freeze=True,
         epochs=3,
         fine_tune_epochs=2,
+        learning_rate=1e-3,
         batch_size=16,
         tol=None,
         random_state=0,
@@ -183,10 +222,22 @@ def test_transfer_classifier_grid_search_on_dask(dask_client, cancer_subset):
     Xt, yt = X[100:], y[100:]
     cv = StratifiedKFold(n_splits=2, shuffle=True, random_state=0)
 
-    serial, _ = _search(target, grid, Xt, yt, cv=cv)
-    on_dask, n_tasks = _search(target, grid, Xt, yt, cv=cv, client=dask_client)
+    # each worker receives the source bit-identical ...
+    received = _source_checksums_on_every_worker(dask_client, source)
+    assert len(received) == 2
+    assert len({pid for pid, _ in received} | {os.getpid()}) == 3
+    assert [checksum for _, checksum in received] == [before, before]
+
+    scoring = _ScoreCheckingTheSource(before)  # ... and still so after each fit
+    serial, _ = _search(target, grid, Xt, yt, cv=cv, scoring=scoring)
+    on_dask, n_tasks = _search(
+        target, grid, Xt, yt, cv=cv, scoring=scoring, client=dask_client
+    )
 
     assert n_tasks > 0, "the search did not run on the Dask workers"
+    # ... and after the search, the source sent again arrives unchanged
+    received = _source_checksums_on_every_worker(dask_client, source)
+    assert [checksum for _, checksum in received] == [before, before]
     # the caller's source is bit-identical after both searches, and so is the
     # source the refitted search holds
     assert _weights_checksum(source.model_) == before

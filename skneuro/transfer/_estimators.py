@@ -12,11 +12,14 @@ from ._source import SourceNetwork
 class TransferClassifier(TransferMixin, KerasClassifier):
     """Fine-tune a fitted network on a new classification task.
 
-    Copies the layers of a fitted ``source`` below its output head, puts a
-    head sized for the target's classes on top, trains the head with the
-    copied layers frozen, then fine-tunes the top copied layers at a lower
-    learning rate. Everything else — parameters, routing, callbacks, early
-    stopping, fast prediction, persistence — is ``KerasClassifier``'s.
+    Copies the layers of a fitted ``source`` below its output head, keeps
+    the source's head when the target's classes are among its classes (or
+    puts a new head sized for the target on top) and fine-tunes the copy on
+    the target. Optionally the copied layers are first frozen while the head
+    trains (``freeze``), then unfrozen for a fine-tuning phase
+    (``fine_tune_epochs``, ``unfreeze``, ``fine_tune_learning_rate``).
+    Everything else — parameters, routing, callbacks, early stopping, fast
+    prediction, persistence — is ``KerasClassifier``'s.
 
     Parameters
     ----------
@@ -44,6 +47,8 @@ class TransferClassifier(TransferMixin, KerasClassifier):
 
     Notes
     -----
+    {notes}
+
     Transfer helps when the source learned features the target needs but
     cannot learn from its few labels; when the target is easy to learn from
     its raw features (or the domains differ too much), training from
@@ -52,21 +57,28 @@ class TransferClassifier(TransferMixin, KerasClassifier):
 
     Examples
     --------
+    A source for digits 0-4, fine-tuned on 50 labelled images of digits
+    5-9 (the whole network trains, the source's head is replaced):
+
     >>> from sklearn.datasets import load_digits
     >>> from skneuro import KerasClassifier, TransferClassifier
     >>> X, y = load_digits(return_X_y=True)
     >>> X = X / 16
     >>> source = KerasClassifier(hidden_layer_sizes=(64,), epochs=30,
     ...                          random_state=0).fit(X[y < 5], y[y < 5])
-    >>> target = (y >= 5)
-    >>> clf = TransferClassifier(source, epochs=30, fine_tune_epochs=10,
-    ...                          random_state=0)
-    >>> clf.fit(X[target][:50], y[target][:50]).classes_
+    >>> X_new, y_new = X[y >= 5], y[y >= 5]
+    >>> clf = TransferClassifier(source, random_state=0)
+    >>> clf.fit(X_new[:50], y_new[:50]).classes_
     array([5, 6, 7, 8, 9])
-    >>> sorted(set(clf.history_["phase"]))
-    ['fine_tune', 'head']
-    >>> clf.score(X[target][50:], y[target][50:]) > 0.7
+    >>> clf.score(X_new[50:], y_new[50:]) > 0.8
     True
+
+    The two-phase recipe: the new head alone first, then everything:
+
+    >>> clf = TransferClassifier(source, freeze=True, epochs=10,
+    ...                          fine_tune_epochs=50, random_state=0)
+    >>> sorted(set(clf.fit(X_new[:50], y_new[:50]).history_["phase"]))
+    ['fine_tune', 'head']
     """
 
     _parameter_constraints: dict = transfer_constraints(
@@ -79,17 +91,17 @@ class TransferClassifier(TransferMixin, KerasClassifier):
         *,
         n_reuse=None,
         head="auto",
-        freeze=True,
-        fine_tune_epochs=50,
+        freeze=False,
+        fine_tune_epochs=0,
         unfreeze="all",
         fine_tune_learning_rate=None,
         hidden_layer_sizes=(100,),
         activation="relu",
         loss="auto",
         optimizer="adam",
-        learning_rate=None,
+        learning_rate=0.003,
         metrics=None,
-        epochs=200,
+        epochs=100,
         batch_size="auto",
         shuffle=True,
         callbacks=None,
@@ -163,9 +175,10 @@ class TransferRegressor(TransferMixin, KerasRegressor):
     """Fine-tune a fitted network on a new regression task.
 
     Copies the layers of a fitted ``source`` below its output head, puts a
-    head sized for the target's outputs on top, trains the head with the
-    copied layers frozen, then fine-tunes the top copied layers at a lower
-    learning rate. Everything else is ``KerasRegressor``'s.
+    new head sized for the target's outputs on top and fine-tunes the copy
+    on the target, optionally in two phases (``freeze``, then
+    ``fine_tune_epochs``) as ``TransferClassifier`` does. Everything else is
+    ``KerasRegressor``'s.
 
     Parameters
     ----------
@@ -183,6 +196,10 @@ class TransferRegressor(TransferMixin, KerasRegressor):
     --------
     TransferClassifier : The classification counterpart.
     skneuro.KerasRegressor : Train a network from scratch.
+
+    Notes
+    -----
+    {notes}
 
     Examples
     --------
@@ -211,17 +228,17 @@ class TransferRegressor(TransferMixin, KerasRegressor):
         *,
         n_reuse=None,
         head="auto",
-        freeze=True,
-        fine_tune_epochs=50,
+        freeze=False,
+        fine_tune_epochs=0,
         unfreeze="all",
         fine_tune_learning_rate=None,
         hidden_layer_sizes=(100,),
         activation="relu",
         loss="auto",
         optimizer="adam",
-        learning_rate=None,
+        learning_rate=0.003,
         metrics=None,
-        epochs=200,
+        epochs=100,
         batch_size="auto",
         shuffle=True,
         callbacks=None,
@@ -277,13 +294,12 @@ class TransferRegressor(TransferMixin, KerasRegressor):
 
 
 def _fill(cls, *, auto_head: str, auto_loss: str) -> None:
-    cls.__doc__ = keras_docs.fill(
-        cls.__doc__,
+    keras_docs.fill(
+        cls,
         auto_loss=auto_loss,
-        transfer=_docs.PARAMETERS.format(
-            auto_head=auto_head, fine_tune_epochs=cls().fine_tune_epochs
-        ),
+        transfer=_docs.PARAMETERS.format(auto_head=auto_head),
         transfer_attributes=_docs.ATTRIBUTES,
+        notes=_docs.DEFAULTS_NOTE,
     )
 
 

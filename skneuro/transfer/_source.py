@@ -63,7 +63,7 @@ def resolve_source(source) -> SourceNetwork:
         _check_fitted(source)
         return SourceNetwork(
             model=source.model_,
-            preprocessing=list(getattr(source, "preprocessing_", []) or []),
+            preprocessing=_steps(getattr(source, "preprocessing_", None)),
             classes=_single_label_classes(source),
         )
     if isinstance(source, MLPClassifier | MLPRegressor):
@@ -93,6 +93,11 @@ def _resolve_pipeline(pipeline: Pipeline) -> SourceNetwork:
         _check_fitted(step, what=f"step {name!r} of the source Pipeline")
     network.preprocessing = [*steps, *network.preprocessing]
     return network
+
+
+def _steps(preprocessing: Pipeline | None) -> list:
+    """The ``(name, step)`` pairs of a transfer estimator's ``preprocessing_``."""
+    return [] if preprocessing is None else list(preprocessing.steps)
 
 
 def _check_fitted(estimator, what: str = "") -> None:

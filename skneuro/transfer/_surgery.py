@@ -106,13 +106,24 @@ def select_reused(source: SourceLayers, n_reuse) -> list:
                 f"n_reuse={n_reuse!r} names no layer below the source's head; "
                 f"reusable layers are {names}."
             )
-        return list(body[: names.index(n_reuse) + 1])
+        return _with_weights(body[: names.index(n_reuse) + 1], n_reuse)
     if n_reuse > len(body):
         raise ValueError(
             f"n_reuse={n_reuse}, but the source has only {len(body)} layer(s) "
             f"below its head: {[layer.name for layer in body]}."
         )
-    return list(body[:n_reuse])
+    return _with_weights(body[:n_reuse], n_reuse)
+
+
+def _with_weights(reused: list, n_reuse) -> list:
+    """``reused``, if it transfers anything: at least one layer with weights."""
+    if not any(layer.weights for layer in reused):
+        raise ValueError(
+            f"n_reuse={n_reuse!r} keeps only layers without weights "
+            f"({[layer.name for layer in reused]}): nothing would be "
+            "transferred. Reuse at least one layer with weights."
+        )
+    return list(reused)
 
 
 def build_network(
@@ -130,20 +141,21 @@ def build_network(
     layer; ``None`` copies the source's head instead, keeping only the
     output ``head_columns`` when given (e.g. the target's classes among the
     source's). When ``n_features`` differs from the source's input width,
-    the first layer with weights is re-initialised for the new width.
+    the layers whose weights depend on that width (the first ``Dense``
+    layer, and a normalisation layer below it) are re-initialised.
     """
     keras = import_keras()
     inputs = keras.Input(shape=(n_features,), name="features")
-    first_weighted = next(i for i, layer in enumerate(reused) if layer.weights)
     hidden, copies, reinitialised = inputs, [], []
-    for index, layer in enumerate(reused):
+    for layer in reused:
         copy = _fresh_layer(layer)
         hidden = copy(hidden)
-        if index == first_weighted and n_features != source.n_features:
-            reinitialised.append(copy)  # new weights: trained like the head
-        else:
-            copy.set_weights(layer.get_weights())
+        weights = layer.get_weights()
+        if [w.shape for w in weights] == [tuple(v.shape) for v in copy.weights]:
+            copy.set_weights(weights)
             copies.append(copy)
+        else:  # sized by the new input width: new weights, trained like the head
+            reinitialised.append(copy)
 
     if new_head is not None:
         units, activation = new_head

@@ -9,7 +9,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skneuro import TransferClassifier, TransferRegressor
-from tests.transfer.conftest import QUICK, fingerprint
+from tests.transfer.conftest import (
+    QUICK,
+    checksums_at_fit,
+    fingerprint,
+    source_checksums,
+)
 
 # Three folds of the 30 labelled rows: 20 training rows per fold.
 CV = StratifiedKFold(n_splits=3, shuffle=True, random_state=0)
@@ -127,3 +132,45 @@ def test_many_fits_leave_the_source_bit_identical(
             clf = TransferClassifier(digits_source, **{**QUICK, **schedule})
             clf.fit(X_test[round_::2][:60], y_test[round_::2][:60])
     _assert_untouched(digits_source, source_fingerprint)
+
+
+OTHER_SOURCES = {
+    "pipeline": ("pipeline_source", TransferClassifier),
+    "mlp_classifier": ("mlp_source", TransferClassifier),
+    "mlp_regressor": ("mlp_regressor_source", TransferRegressor),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(OTHER_SOURCES))
+def test_many_fits_leave_pipeline_and_mlp_sources_bit_identical(
+    kind, request, few_shot_target
+):
+    fixture, estimator = OTHER_SOURCES[kind]
+    source = request.getfixturevalue(fixture)
+    expected = checksums_at_fit(source)
+    # what is compared: the network and every fitted step, not a summary
+    if kind == "pipeline":
+        assert {
+            "standardscaler.mean_",
+            "standardscaler.scale_",
+            "kerasclassifier.weights",
+        } <= expected.keys()
+        assert len(expected["kerasclassifier.weights"]) == 6  # 3 kernels, 3 biases
+    else:
+        assert len(expected["coefs_"]) == len(expected["intercepts_"]) == 2
+    X, y, X_test, y_test = few_shot_target
+    if estimator is TransferRegressor:
+        y, y_test = y / 9.0, y_test / 9.0
+    schedules = [
+        {"freeze": False},  # every copied layer trains from the first epoch
+        {"freeze": True, "head": "source", "unfreeze": "all"},
+        {"freeze": True, "n_reuse": 1},
+    ]
+    for schedule in schedules:
+        estimator(source, **{**QUICK, **schedule}).fit(X_test[:60], y_test[:60])
+    # continuing a fit trains the copy further, never the source
+    warm = estimator(source, **{**QUICK, "freeze": False, "warm_start": True})
+    warm.fit(X, y).fit(X, y)
+    partial = estimator(source, **{**QUICK, "freeze": False})
+    partial.partial_fit(X, y).partial_fit(X, y)
+    assert source_checksums(source) == expected

@@ -5,12 +5,12 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.frozen import FrozenEstimator
 from sklearn.neural_network import MLPClassifier, MLPRegressor
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skneuro import KerasClassifier, TransferClassifier, TransferRegressor
 from skneuro.transfer._source import resolve_source
-from tests.transfer.conftest import QUICK, layer_weights, weight_checksums
+from tests.transfer.conftest import QUICK, fingerprint, layer_weights, weight_checksums
 
 
 def _body_weights(model, names=("hidden_0", "hidden_1")):
@@ -49,8 +49,10 @@ def test_keras_estimator_source_starts_from_its_weights(
 def test_transfer_estimators_chain(digits_source, few_shot_target, weight_recorder):
     X, y, X_test, y_test = few_shot_target
     first = TransferClassifier(digits_source, **QUICK).fit(X, y)
+    first_state = fingerprint(first)
     second = TransferClassifier(first, callbacks=[weight_recorder], **QUICK)
     second.fit(X[y >= 5], y[y >= 5])
+    assert fingerprint(first) == first_state
     # the second transfer starts from the first one's fine-tuned body, which
     # differs from the original source's
     _assert_same_weights(
@@ -64,6 +66,35 @@ def test_transfer_estimators_chain(digits_source, few_shot_target, weight_record
     assert_array_equal(second.classes_, [5, 6, 7, 8, 9])
     # the digits 5-9 units of the first transfer's head are kept
     assert second.score(X_test[y_test >= 5], y_test[y_test >= 5]) > 0.8
+
+
+def test_transfer_from_a_pipeline_source_is_itself_a_source(
+    pipeline_source, few_shot_target
+):
+    """A transfer estimator holding a copy of its source's preprocessing
+    hands that preprocessing on when it is the source of another transfer."""
+    X, y, X_test, _ = few_shot_target
+    first = TransferClassifier(pipeline_source, **{**QUICK, "freeze": False})
+    first.fit(X, y)
+    first_state = fingerprint(first)
+    second = TransferClassifier(first, **{**QUICK, "freeze": False})
+    second.fit(X[y >= 5], y[y >= 5])
+
+    assert isinstance(second.preprocessing_, Pipeline)
+    assert len(second.preprocessing_) == 1
+    scaler = second.preprocessing_[0]
+    assert isinstance(scaler, StandardScaler)
+    assert scaler is not first.preprocessing_[0]
+    assert_array_equal(scaler.mean_, pipeline_source[0].mean_)
+    assert_array_equal(scaler.scale_, pipeline_source[0].scale_)
+    features = scaler.transform(X_test[:5]).astype(np.float32)
+    assert_allclose(
+        second.predict_proba(X_test[:5]),
+        np.asarray(second.model_(features, training=False)),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    assert fingerprint(first) == first_state
 
 
 def _body_weights_from(weights: dict):
@@ -103,9 +134,13 @@ def test_pipeline_source_preprocessing_reused_never_refitted(
     ).fit(X_a, y_a)
     scaler = pipeline[0]
     mean, scale = scaler.mean_.copy(), scaler.scale_.copy()
+    network = weight_checksums(pipeline[-1].model_)
     # Shift the target so that a refitted scaler would learn other statistics.
     shifted = X + 0.5
     clf = TransferClassifier(pipeline, **QUICK).fit(shifted, y)
+    # every layer trains from the first epoch: shared weights would show
+    TransferClassifier(pipeline, **{**QUICK, "freeze": False}).fit(shifted, y)
+    assert weight_checksums(pipeline[-1].model_) == network
 
     assert clf.preprocessing_ is not None and len(clf.preprocessing_) == 1
     copied = clf.preprocessing_[0]
@@ -189,13 +224,38 @@ def test_mlp_source_fine_tunes_from_its_weights(digits_halves, few_shot_target):
     X_a, _, y_a, _ = digits_halves
     X, y, X_test, y_test = few_shot_target
     mlp = MLPClassifier((16,), max_iter=60, random_state=0).fit(X_a, y_a)
-    coefs = [c.copy() for c in mlp.coefs_]
+    before = _mlp_arrays(mlp)
+    proba = mlp.predict_proba(X_test)
     clf = TransferClassifier(mlp, **QUICK).fit(X, y)
     # the same classes: the MLP's head is kept, so the few-shot fit is about
     # as good as the MLP itself
     assert clf.score(X_test, y_test) > mlp.score(X_test, y_test) - 0.1
-    for before, after in zip(coefs, mlp.coefs_, strict=True):
-        assert_array_equal(before, after)
+    # more fits, training every copied layer (head included) from the start
+    for schedule in (
+        {"freeze": False},
+        {"freeze": True, "unfreeze": "all", "head": "source"},
+    ):
+        TransferClassifier(mlp, **{**QUICK, **schedule}).fit(X, y)
+    _assert_mlp_unchanged(mlp, before)
+    assert_array_equal(mlp.predict_proba(X_test), proba)
+
+
+def _mlp_arrays(mlp) -> dict:
+    """Copies of an MLP's fitted weights and biases."""
+    return {
+        "coefs_": [c.copy() for c in mlp.coefs_],
+        "intercepts_": [b.copy() for b in mlp.intercepts_],
+    }
+
+
+def _assert_mlp_unchanged(mlp, before: dict):
+    """Every weight and bias array of ``mlp`` is bit-identical to ``before``."""
+    for name, arrays in before.items():
+        for index, (expected, actual) in enumerate(
+            zip(arrays, getattr(mlp, name), strict=True)
+        ):
+            assert actual.dtype == expected.dtype
+            assert_array_equal(actual, expected, err_msg=f"{name}[{index}]")
 
 
 def test_mlp_regressor_source(digits_halves):
@@ -203,14 +263,26 @@ def test_mlp_regressor_source(digits_halves):
     mlp = MLPRegressor(hidden_layer_sizes=(16,), max_iter=80, random_state=0).fit(
         X_a, y_a / 9.0
     )
+    before = _mlp_arrays(mlp)
+    prediction = mlp.predict(X_b[60:70])
     reg = TransferRegressor(mlp, **QUICK).fit(X_b[:60], y_b[:60] / 9.0)
     assert reg.model_.get_layer("hidden_0").get_weights()[0].shape == (64, 16)
     assert reg.predict(X_b[60:70]).shape == (10,)
+    # more fits, training every copied layer, the MLP's own head included
+    for schedule in (
+        {"freeze": False},
+        {"freeze": True, "unfreeze": "all", "head": "source"},
+    ):
+        TransferRegressor(mlp, **{**QUICK, **schedule}).fit(X_b[:60], y_b[:60] / 9.0)
+    _assert_mlp_unchanged(mlp, before)
+    assert_array_equal(mlp.predict(X_b[60:70]), prediction)
 
 
 def test_no_source_trains_like_keras_classifier(few_shot_target):
     X, y, X_test, _ = few_shot_target
-    settings = {k: v for k, v in QUICK.items() if k != "fine_tune_epochs"}
+    settings = {
+        k: v for k, v in QUICK.items() if k not in ("freeze", "fine_tune_epochs")
+    }
     transfer = TransferClassifier(**settings).fit(X, y)
     keras_clf = KerasClassifier(**settings).fit(X, y)
     assert_array_equal(transfer.predict_proba(X_test), keras_clf.predict_proba(X_test))
