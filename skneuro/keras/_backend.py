@@ -5,6 +5,7 @@ them at module level: estimators can be constructed, cloned and inspected
 without loading them, and ``import skneuro`` stays cheap.
 """
 
+import itertools
 import random
 import threading
 from collections.abc import Iterator
@@ -33,6 +34,32 @@ def import_tensorflow():
 def is_tensorflow_backend() -> bool:
     """Whether Keras runs on TensorFlow (the only backend with fast paths)."""
     return import_keras().backend.backend() == "tensorflow"
+
+
+# Fits between two emptyings of TensorFlow's kernel cache (see below).
+_FITS_PER_KERNEL_CACHE_RELEASE = 16
+_fits_since_release = itertools.count(1)
+
+
+def release_kernel_cache() -> None:
+    """Every few fits, empty TensorFlow's eager kernel cache.
+
+    Every variable a new network creates adds kernels to that process-wide
+    cache (their resource names differ), which is never trimmed: about half
+    a megabyte per fit, without bound over a grid search's many fits. The
+    cache only saves re-instantiating kernels, so emptying it changes no
+    result; it costs the next eager ops their set-up (about 20 ms for a
+    small network), hence only every few fits, which bounds the growth.
+    """
+    if next(_fits_since_release) % _FITS_PER_KERNEL_CACHE_RELEASE:
+        return
+    if not is_tensorflow_backend():
+        return
+    from tensorflow.python.eager import context
+
+    clear = getattr(context.context(), "clear_kernel_cache", None)
+    if clear is not None:  # absent from some TensorFlow version: keep the cache
+        clear()
 
 
 def draw_seed(random_state: np.random.RandomState) -> int:

@@ -21,7 +21,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._backend import draw_seed, import_keras, keras_seed_scope
+from ._backend import (
+    draw_seed,
+    import_keras,
+    keras_seed_scope,
+    release_kernel_cache,
+)
 from ._builders import build_mlp, clone_untrained, output_activation_name
 from ._compile import (
     check_activation,
@@ -412,6 +417,7 @@ class BaseKerasEstimator(BaseEstimator):
             )
             self._train(train, validation, seed=seed, options=options)
         self._make_forward()
+        release_kernel_cache()  # or memory grows with every fit
         return self
 
     def _validate_input(self, X, y="no_validation", *, reset: bool):

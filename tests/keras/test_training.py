@@ -292,3 +292,28 @@ def test_verbose_shows_the_keras_progress_bar(iris, capsys):
     out = capsys.readouterr().out
     assert "Epoch 1/2" in out and "Epoch 2/2" in out
     assert "1/1" in out and "loss:" in out
+
+
+def test_fits_leave_no_traced_graph_alive(iris):
+    """Keras' optimizer traced in a graph registers a custom gradient in
+    TensorFlow's global registry, which would keep every fit's graph alive;
+    skneuro removes its own entries once the epoch function is traced."""
+    import gc
+
+    from tensorflow.python.framework import ops
+    from tensorflow.python.framework.func_graph import FuncGraph
+
+    def epoch_graphs():
+        gc.collect()
+        return sum(
+            isinstance(o, FuncGraph) and o.name == "one_pass" for o in gc.get_objects()
+        )
+
+    X, y = iris
+    registry = ops._gradient_registry._registry
+    KerasClassifier(**FAST).fit(X, y)  # warm up
+    entries, graphs = len(registry), epoch_graphs()
+    for seed in range(3):
+        KerasClassifier(**{**FAST, "random_state": seed}).fit(X, y).predict(X)
+    assert len(registry) == entries
+    assert epoch_graphs() == graphs
