@@ -158,6 +158,7 @@ for name, accuracy in curves.items():
 ax.set_xlabel("labelled target images per class")
 ax.set_ylabel("test accuracy")
 ax.set_xscale("log")
+ax.minorticks_off()
 ax.set_xticks(shots, [str(k) for k in shots])
 ax.legend()
 ax.set_title("Noisy, low-contrast digits")
