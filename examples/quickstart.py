@@ -12,7 +12,8 @@ already use with it:
 3. movie recommendations on MovieLens 100K, tuned by ``GridSearchCV``, when
    the data set is available locally.
 
-Run it with ``python examples/quickstart.py`` (about a minute on two cores).
+Run it with ``python examples/quickstart.py`` (about ten seconds on two
+cores, plus TensorFlow's start-up).
 """
 
 import time

@@ -510,8 +510,8 @@ class BaseKerasEstimator(BaseEstimator):
             name = getattr(self.model, "__name__", "the model-building function")
             reason = f"{name}() takes no such argument (it takes {sorted(accepted)})"
         else:
-            reason = "there is no model-building function" + (
-                " (model=<function>)" if "model" in self._get_param_names() else ""
+            reason = "this estimator has none" + (
+                " (give one as model=)" if "model" in self._get_param_names() else ""
             )
         raise ValueError(
             f"Unknown parameter(s) for {type(self).__name__}: "

@@ -173,6 +173,53 @@ class InteractionEncoder(BaseEstimator):
         """
         return self.fit(table).transform(table)
 
+    def user_rows(self, users) -> np.ndarray:
+        """Rows of the matrices that hold ``users`` (labels seen in fit).
+
+        Parameters
+        ----------
+        users : array-like
+            User labels.
+
+        Returns
+        -------
+        rows : ndarray of int
+            ``users_[rows]`` are ``users``; ``X[rows]`` are their rows.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skneuro.recommend import InteractionEncoder
+        >>> table = pd.DataFrame({"user": [7, 3, 7], "item": ["a", "b", "b"]})
+        >>> encoder = InteractionEncoder().fit(table)
+        >>> encoder.user_rows([7])
+        array([1])
+        """
+        return _positions(self, "users_", users, "user")
+
+    def item_columns(self, items) -> np.ndarray:
+        """Columns of the matrices that hold ``items`` (labels seen in fit).
+
+        Parameters
+        ----------
+        items : array-like
+            Item labels.
+
+        Returns
+        -------
+        columns : ndarray of int
+            ``items_[columns]`` are ``items``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skneuro.recommend import InteractionEncoder
+        >>> table = pd.DataFrame({"user": [7, 3, 7], "item": ["a", "b", "b"]})
+        >>> InteractionEncoder().fit(table).item_columns(["b", "a"])
+        array([1, 0])
+        """
+        return _positions(self, "items_", items, "item")
+
     def _merge_duplicates(self, n_unique, inverse, values):
         if self.duplicates == "raise":
             raise ValueError(
@@ -213,6 +260,24 @@ class InteractionEncoder(BaseEstimator):
             if not np.isfinite(values.to_numpy(dtype=np.float64)).all():
                 raise ValueError(f"column {self.value_col!r} must hold finite numbers.")
         return table
+
+
+def _positions(encoder, attribute: str, wanted, kind: str) -> np.ndarray:
+    """Positions of ``wanted`` in the fitted ``attribute``; all must be there."""
+    check_is_fitted(encoder)
+    labels = getattr(encoder, attribute)
+    wanted = np.asarray(wanted)
+    if wanted.ndim != 1:
+        raise ValueError(
+            f"Expected a 1-D list of {kind} labels; got shape {wanted.shape}."
+        )
+    positions = pd.Index(labels).get_indexer(wanted)
+    if (positions < 0).any():
+        unknown = pd.unique(wanted[positions < 0])
+        raise ValueError(
+            f"{len(unknown)} {kind}(s) not seen in fit, e.g. {list(unknown[:5])}."
+        )
+    return positions
 
 
 def _sorted_unique(labels):

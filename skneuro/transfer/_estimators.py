@@ -168,6 +168,11 @@ class TransferClassifier(TransferMixin, KerasClassifier):
             columns == np.arange(len(columns))
         ):
             return None, None  # same classes, same order: the head as it is
+        if self.head == "auto" and len(columns) < len(source_classes):
+            # Labels are matched by value, and a target labelled 0/1 may mean
+            # something else than the source's classes 0 and 1: a subset
+            # keeps the source's units only when asked (head="source").
+            return None, "the target has only some of the source's classes"
         return columns, None
 
 
@@ -306,9 +311,10 @@ def _fill(cls, *, auto_head: str, auto_loss: str) -> None:
 _fill(
     TransferClassifier,
     auto_head=(
-        "keeps the source's head when every target class is a class of a "
-        "single-label classifier source and the whole body is reused, and "
-        "adds a new head otherwise."
+        "keeps the source's head when the target has exactly the classes of "
+        "a single-label classifier source and the whole body is reused, and "
+        "adds a new head otherwise (a subset of the source's classes keeps "
+        'their units only with ``head="source"``).'
     ),
     auto_loss=(
         "binary cross-entropy for binary and multilabel targets, sparse "

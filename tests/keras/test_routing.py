@@ -161,10 +161,10 @@ def test_unknown_fit_and_compile_options_fail_before_building(
         (None, {"epoch": 3}, "'epoch' \\(did you mean 'epochs'\\?\\)"),
         (None, {"optimizer_momentum": 0.9}, "did you mean 'optimizer__momentum'"),
         (None, {"run_eagerly": True}, "did you mean 'compile__run_eagerly'"),
-        (None, {"model__units": 8}, "'model__units'. .*no model-building function"),
+        (None, {"model__units": 8}, "'model__units'. .*this estimator has none"),
         ("builder", {"width": 8, "widht": 8}, "'widht' \\(did you mean 'width'\\?\\)"),
         ("builder", {"model__depth": 2}, r"build\(\) takes no such argument"),
-        ("instance", {"width": 8}, "'width'. .*no model-building function"),
+        ("instance", {"width": 8}, "'width'. .*this estimator has none"),
     ],
     ids=[
         "typo",

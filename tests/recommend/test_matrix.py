@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import NotFittedError
 
 from skneuro.recommend import InteractionEncoder, ItemKNNRecommender
 
@@ -133,3 +134,23 @@ def test_bad_values_and_catalogue():
         InteractionEncoder(items=["x", "x"]).fit(TABLE)
     with pytest.raises(ValueError, match="'duplicates' parameter"):
         InteractionEncoder(duplicates="mean").fit(TABLE)
+
+
+def test_user_rows_and_item_columns_map_labels_to_positions():
+    table = pd.DataFrame(
+        {"user": ["bob", "ann", "cy", "ann"], "item": [30, 10, 20, 30]}
+    )
+    encoder = InteractionEncoder()
+    X = encoder.fit_transform(table).toarray()
+    rows = encoder.user_rows(["cy", "ann"])
+    assert_array_equal(encoder.users_[rows], ["cy", "ann"])
+    assert_array_equal(X[encoder.user_rows(["ann"])[0]], [1, 0, 1])
+    assert_array_equal(encoder.item_columns([30, 10]), [2, 0])
+    with pytest.raises(ValueError, match=r"1 user\(s\) not seen in fit.*'dan'"):
+        encoder.user_rows(["ann", "dan"])
+    with pytest.raises(ValueError, match=r"item\(s\) not seen in fit.*40"):
+        encoder.item_columns([40])
+    with pytest.raises(ValueError, match="1-D"):
+        encoder.user_rows("ann")
+    with pytest.raises(NotFittedError):
+        InteractionEncoder().user_rows(["ann"])

@@ -58,7 +58,7 @@ def test_class_subset_keeps_those_head_units(
     X, y, X_test, y_test = few_shot_target
     subset = np.isin(y, [2, 5, 7])
     clf = TransferClassifier(
-        digits_source, callbacks=[weight_recorder], **ONE_PHASE
+        digits_source, head="source", callbacks=[weight_recorder], **ONE_PHASE
     ).fit(X[subset], y[subset])
     kernel, bias = weight_recorder.starts[0]["weights"]["output"]
     source_kernel, source_bias = digits_source.model_.get_layer("output").get_weights()
@@ -68,6 +68,10 @@ def test_class_subset_keeps_those_head_units(
     test = np.isin(y_test, [2, 5, 7])
     # nine labelled rows, but the source head already separates these digits
     assert clf.score(X_test[test], y_test[test]) > 0.8
+    # labels are matched by value, which only head="source" trusts for a
+    # subset: 0/1 labels may not mean the source's digits 0 and 1
+    auto = TransferClassifier(digits_source, **ONE_PHASE).fit(X[subset], y[subset])
+    assert auto.model_.layers[-1].name == "transfer_head"
 
 
 def test_new_classes_get_a_new_head_and_source_head_is_refused(
