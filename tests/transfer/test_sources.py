@@ -50,7 +50,9 @@ def test_transfer_estimators_chain(digits_source, few_shot_target, weight_record
     X, y, X_test, y_test = few_shot_target
     first = TransferClassifier(digits_source, **QUICK).fit(X, y)
     first_state = fingerprint(first)
-    second = TransferClassifier(first, callbacks=[weight_recorder], **QUICK)
+    second = TransferClassifier(
+        first, head="source", callbacks=[weight_recorder], **QUICK
+    )
     second.fit(X[y >= 5], y[y >= 5])
     assert fingerprint(first) == first_state
     # the second transfer starts from the first one's fine-tuned body, which
