@@ -65,6 +65,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _environment import cpu_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -469,17 +470,6 @@ def run_worker(task, library, args):
 # ----------------------------------------------------------------------
 # Report
 # ----------------------------------------------------------------------
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def environment():
     from importlib.metadata import version
 

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _environment import cpu_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -73,18 +74,8 @@ def environment():
     import numba
     import scipy
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(
-                line.split(":", 1)[1].strip()
-                for line in f
-                if line.startswith("model name")
-            )
-    except (OSError, StopIteration):
-        pass
     return (
-        f"{datetime.date.today().isoformat()}; {cpu}, {os.cpu_count()} cores; "
+        f"{datetime.date.today().isoformat()}; {cpu_model()}, {os.cpu_count()} cores; "
         f"Python {platform.python_version()}, numpy {np.__version__}, "
         f"scipy {scipy.__version__}, numba {numba.__version__}"
     )

@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from _environment import cpu_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -215,17 +216,6 @@ def best_of(runs):
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "recommend.md"
 COLUMNS = ("data", "model", "fit s", "recommend s", "peak MB", "NDCG@10")
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def environment():
