@@ -86,12 +86,6 @@ def to_float32(values: np.ndarray, name: str) -> np.ndarray:
     Values finite in float64 but beyond float32's range would silently
     become infinite (and the network's outputs NaN): they are an error.
     """
-    check_float32_range(values, name)
-    return values.astype(np.float32, copy=False)
-
-
-def check_float32_range(values: np.ndarray, name: str) -> None:
-    """Fail on values that would overflow to infinity in float32."""
     if values.dtype.kind == "f" and values.dtype.itemsize > 4 and values.size:
         if values.max() > _FLOAT32_MAX or values.min() < -_FLOAT32_MAX:
             raise ValueError(
@@ -99,6 +93,7 @@ def check_float32_range(values: np.ndarray, name: str) -> None:
                 f"computes in (absolute values up to {_FLOAT32_MAX:.3g}); "
                 "rescale them."
             )
+    return values.astype(np.float32, copy=False)
 
 
 def _check_layer_sizes(sizes) -> None:
@@ -817,8 +812,7 @@ class BaseKerasEstimator(BaseEstimator):
     def _model_outputs(self, X) -> np.ndarray:
         """Validated ``X`` through the fitted network, as float64."""
         check_is_fitted(self, "model_")
-        X = self._validate_input(X, reset=False)
-        check_float32_range(X, "X")
+        X = to_float32(self._validate_input(X, reset=False), "X")
         return self._forward(X, self._predict_batch_size()).astype(np.float64)
 
     def _output_width_adapts(self) -> bool:

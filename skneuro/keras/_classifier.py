@@ -204,12 +204,13 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     def _default_head(self) -> tuple[int, str]:
         # A loss on logits needs a linear output (predictions then map the
         # logits to probabilities); a categorical loss one unit per class.
-        logits = self._loss_expects_logits()
         if self._is_multilabel():
-            return self.n_classes_, "linear" if logits else "sigmoid"
-        if self.n_classes_ == 2 and "categorical" not in self._loss_name():
-            return 1, "linear" if logits else "sigmoid"
-        return self.n_classes_, "linear" if logits else "softmax"
+            units, activation = self.n_classes_, "sigmoid"
+        elif self.n_classes_ == 2 and "categorical" not in self._loss_name():
+            units, activation = 1, "sigmoid"
+        else:
+            units, activation = self.n_classes_, "softmax"
+        return units, "linear" if self._loss_expects_logits() else activation
 
     def _loss_name(self) -> str:
         return "" if self.loss == "auto" else loss_name(self.loss)
