@@ -1,8 +1,11 @@
-"""Fixtures shared by the whole test suite."""
+"""Fixtures and helpers shared by the whole test suite."""
 
+import io
 import os
+import pickle
 from pathlib import Path
 
+import joblib
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -27,3 +30,17 @@ def data_home() -> Path:
     if home is None or not (home / "ml-100k" / "u.data").exists():
         pytest.skip("MovieLens 100K not available (set SKNEURO_DATA_HOME)")
     return home
+
+
+def pickle_round_trip(est):
+    return pickle.loads(pickle.dumps(est))
+
+
+def joblib_round_trip(est):
+    buffer = io.BytesIO()
+    joblib.dump(est, buffer)
+    buffer.seek(0)
+    return joblib.load(buffer)
+
+
+ROUND_TRIPS = {"pickle": pickle_round_trip, "joblib": joblib_round_trip}

@@ -1,6 +1,5 @@
 """Pickle and joblib round trips, and ``clone``."""
 
-import io
 import pickle
 
 import joblib
@@ -11,22 +10,9 @@ import sklearn
 from sklearn.base import clone
 
 from skneuro import KerasClassifier, KerasRegressor
+from tests.conftest import ROUND_TRIPS, pickle_round_trip
 from tests.keras.builders import logits_classifier, mlp_with_meta, regressor_builder
 from tests.keras.conftest import FAST
-
-
-def pickle_round_trip(est):
-    return pickle.loads(pickle.dumps(est))
-
-
-def joblib_round_trip(est):
-    buffer = io.BytesIO()
-    joblib.dump(est, buffer)
-    buffer.seek(0)
-    return joblib.load(buffer)
-
-
-ROUND_TRIPS = {"pickle": pickle_round_trip, "joblib": joblib_round_trip}
 
 
 def _instance_classifier():

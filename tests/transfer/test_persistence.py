@@ -7,7 +7,6 @@ bit-identically, its source is still a usable fitted source, and pickling
 leaves the caller's source untouched.
 """
 
-import io
 import pickle
 
 import joblib
@@ -18,6 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skneuro import KerasClassifier, TransferClassifier, TransferRegressor
+from tests.conftest import ROUND_TRIPS, pickle_round_trip
 from tests.transfer.conftest import (
     QUICK,
     checksums_at_fit,
@@ -25,24 +25,11 @@ from tests.transfer.conftest import (
     weight_checksums,
 )
 
-# Every schedule parameter explicit: a frozen phase of 5 epochs, then 3 of
-# fine-tuning (QUICK), whatever the estimators' defaults.
-SCHEDULE = {**QUICK, "freeze": True}
+# QUICK sets every schedule parameter: a frozen phase of 5 epochs, then 3 of
+# fine-tuning, whatever the estimators' defaults.
 PHASES = ["head"] * 5 + ["fine_tune"] * 3
 
 
-def pickle_round_trip(est):
-    return pickle.loads(pickle.dumps(est))
-
-
-def joblib_round_trip(est):
-    buffer = io.BytesIO()
-    joblib.dump(est, buffer)
-    buffer.seek(0)
-    return joblib.load(buffer)
-
-
-ROUND_TRIPS = {"pickle": pickle_round_trip, "joblib": joblib_round_trip}
 SOURCES = {"keras": "digits_source", "pipeline": "pipeline_source", "mlp": "mlp_source"}
 KINDS = {"classifier": TransferClassifier, "regressor": TransferRegressor}
 
@@ -59,7 +46,7 @@ def fitted(request, few_shot_target):
     X, y, X_test, y_test = few_shot_target
     if kind == "regressor":
         y, y_test = y / 9.0, y_test / 9.0
-    est = KINDS[kind](source, **SCHEDULE).fit(X, y)
+    est = KINDS[kind](source, **QUICK).fit(X, y)
     return est, source, X, y, X_test
 
 
@@ -100,7 +87,7 @@ def test_pipeline_source_preprocessing_survives_the_round_trip(
 ):
     X, y, X_test, _ = few_shot_target
     scaler = pipeline_source[0]
-    est = TransferClassifier(pipeline_source, **SCHEDULE).fit(X, y)
+    est = TransferClassifier(pipeline_source, **QUICK).fit(X, y)
     for round_trip in ROUND_TRIPS.values():
         copy = round_trip(est)
         assert isinstance(copy.preprocessing_, Pipeline)
@@ -147,9 +134,7 @@ def test_pickling_is_deterministic(fitted):
 
 
 def test_unfitted_round_trip_keeps_the_fitted_source(digits_source):
-    est = TransferClassifier(
-        digits_source, unfreeze=1, optimizer__beta_1=0.8, **SCHEDULE
-    )
+    est = TransferClassifier(digits_source, unfreeze=1, optimizer__beta_1=0.8, **QUICK)
     for round_trip in ROUND_TRIPS.values():
         copy = round_trip(est)
         assert not hasattr(copy, "model_")

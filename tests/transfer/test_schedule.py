@@ -193,7 +193,7 @@ def test_partial_fit_starts_from_the_source_then_continues(
 # -- early stopping and routed parameters in both phases --------------------
 
 # Every schedule parameter explicit (the defaults are not part of these tests).
-TWO_PHASES = {**QUICK, "freeze": True, "fine_tune_learning_rate": 0.004}
+TWO_PHASES = {**QUICK, "fine_tune_learning_rate": 0.004}
 
 
 def _epoch_recorder():

@@ -25,6 +25,17 @@ def _assert_same_weights(actual: dict, expected: dict):
             assert_array_equal(a, e, err_msg=name)
 
 
+def _assert_predicts_through(estimator, preprocessing, X):
+    """``estimator`` predicts ``X`` as its network does ``preprocessing(X)``."""
+    features = preprocessing.transform(X).astype(np.float32)
+    assert_allclose(
+        estimator.predict_proba(X),
+        np.asarray(estimator.model_(features, training=False)),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
 def test_keras_estimator_source_starts_from_its_weights(
     digits_source, few_shot_target, weight_recorder
 ):
@@ -89,13 +100,7 @@ def test_transfer_from_a_pipeline_source_is_itself_a_source(
     assert scaler is not first.preprocessing_[0]
     assert_array_equal(scaler.mean_, pipeline_source[0].mean_)
     assert_array_equal(scaler.scale_, pipeline_source[0].scale_)
-    features = scaler.transform(X_test[:5]).astype(np.float32)
-    assert_allclose(
-        second.predict_proba(X_test[:5]),
-        np.asarray(second.model_(features, training=False)),
-        rtol=1e-5,
-        atol=1e-6,
-    )
+    _assert_predicts_through(second, scaler, X_test[:5])
     assert fingerprint(first) == first_state
 
 
@@ -153,13 +158,7 @@ def test_pipeline_source_preprocessing_reused_never_refitted(
     assert clf.n_features_in_ == 64
     # predictions go through the copied scaler: the same rows as the network
     # input give the network's own output
-    features = copied.transform(shifted[:5]).astype(np.float32)
-    assert_allclose(
-        clf.predict_proba(shifted[:5]),
-        np.asarray(clf.model_(features, training=False)),
-        rtol=1e-5,
-        atol=1e-6,
-    )
+    _assert_predicts_through(clf, copied, shifted[:5])
     # refitting the caller's pipeline later does not change the transfer
     proba = clf.predict_proba(X_test[:10] + 0.5)
     pipeline[0].fit(X_test)
