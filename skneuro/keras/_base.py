@@ -633,10 +633,11 @@ class BaseKerasEstimator(BaseEstimator):
             ]
         return []
 
-    def _resolve_batch_size(self, batch_size, n_samples: int) -> int:
-        if batch_size == "auto":
-            return min(200, n_samples)
-        return int(batch_size)
+    def _resolve_batch_size(self, batch_size) -> int:
+        # "auto" means min(200, n_samples), like scikit-learn's MLPs; a batch
+        # never exceeds the data anyway, and a size independent of the data
+        # lets folds of any size share one traced epoch function.
+        return 200 if batch_size == "auto" else int(batch_size)
 
     def _train(self, train: Batches, validation, *, seed: int, options: dict) -> None:
         """Run the training schedule; subclasses may run several phases."""
@@ -656,7 +657,7 @@ class BaseKerasEstimator(BaseEstimator):
             train,
             validation,
             epochs=epochs,
-            batch_size=self._resolve_batch_size(options["batch_size"], len(train)),
+            batch_size=self._resolve_batch_size(options["batch_size"]),
             shuffle=options["shuffle"],
             seed=seed,
             callbacks=callbacks,

@@ -6,15 +6,19 @@ pipelines. Here the data live in tensors, an epoch's shuffled batches run
 inside one traced ``tf.while_loop`` calling ``Model.train_step`` (so custom
 ``train_step`` overrides, compiled losses and metrics work unchanged), and
 Keras callbacks see one step per epoch, as with ``steps_per_execution``.
-Training options the loop does not know are handed to ``Model.fit`` instead.
+Traced epoch functions are reused across fits of one configuration through
+replicas (``_replicas``). Training options the loop does not know are
+handed to ``Model.fit`` instead.
 """
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ._backend import import_keras, import_tensorflow, is_tensorflow_backend
+from ._replicas import REPLICAS, configuration_key, copy_training_state, make_replica
 
 # Options the graph loop implements itself; any of MODEL_FIT_OPTIONS (or a
 # non-TensorFlow backend) sends training through ``Model.fit``.
@@ -151,19 +155,24 @@ def _build_compiled_state(model, data: Batches) -> None:
         model.optimizer.build(model.trainable_variables)
 
 
-def _graph_pass(model, n_rows: int, batch_size: int, step_name: str, shuffle: bool):
-    """A traced function running ``step_name`` over all batches of the data."""
+def _graph_pass(model, batch_size: int, step_name: str, shuffle: bool):
+    """A traced function running ``step_name`` over all batches of the data.
+
+    The number of rows is read from the data, so folds of different sizes
+    share the traced graph.
+    """
     tf = import_tensorflow()
-    n_batches = math.ceil(n_rows / batch_size)
     step = getattr(model, step_name)
 
     def one_pass(X, y, w, seed):
         for metric in model.metrics:  # in the graph: one call per epoch
             metric.reset_state()
+        n_rows = tf.shape(X)[0]
         if shuffle:
             order = tf.random.experimental.stateless_shuffle(tf.range(n_rows), seed)
         else:
             order = tf.range(n_rows)
+        n_batches = (n_rows + batch_size - 1) // batch_size
 
         def body(i):
             rows = order[i * batch_size : tf.minimum((i + 1) * batch_size, n_rows)]
@@ -177,6 +186,37 @@ def _graph_pass(model, n_rows: int, batch_size: int, step_name: str, shuffle: bo
         return model.get_metrics_result()
 
     return tf.function(one_pass, autograph=False)
+
+
+@dataclass
+class TracedPasses:
+    """A network and its traced epoch functions (``validation`` if needed)."""
+
+    model: Any
+    train: Any
+    validation: Any
+
+    @classmethod
+    def trace(cls, model, data: Batches, batch_size: int, shuffle: bool, validate):
+        tf = import_tensorflow()
+        _build_compiled_state(model, data)
+        specs = [
+            tf.TensorSpec([None, *a.shape[1:]], a.dtype)
+            for a in (data.X, data.y, data.sample_weight)
+        ]
+        seed_spec = tf.TensorSpec([2], tf.int32)
+        # Concrete functions: calling them skips tf.function's retracing
+        # bookkeeping, which would warn about the many fits of a grid search
+        # each tracing its own epoch function.
+        train_pass = _trace_releasing_gradients(
+            _graph_pass(model, batch_size, "train_step", shuffle), *specs, seed_spec
+        )
+        validation_pass = None
+        if validate:
+            validation_pass = _graph_pass(
+                model, max(batch_size, 1024), "test_step", False
+            ).get_concrete_function(*specs, seed_spec)
+        return cls(model, train_pass, validation_pass)
 
 
 def _trace_releasing_gradients(function, *args):
@@ -245,32 +285,67 @@ def _train_in_graph(
     verbose,
     initial_epoch,
 ):
+    """Train through traced epoch functions, a pooled replica's if possible."""
+    key = _replica_key(model, train, batch_size, shuffle, validation, callbacks)
+    passes = None
+    if key is not None:
+        passes = REPLICAS.take(key)
+        if passes is None:
+            passes = TracedPasses.trace(
+                make_replica(model), train, batch_size, shuffle, validation is not None
+            )
+        if not copy_training_state(model, passes.model):
+            passes = None
+    if passes is None:
+        passes = TracedPasses.trace(
+            model, train, batch_size, shuffle, validation is not None
+        )
+    history = _run_epochs(
+        passes,
+        train,
+        validation,
+        epochs=epochs,
+        steps=math.ceil(len(train) / batch_size),
+        seed=seed,
+        callbacks=callbacks,
+        verbose=verbose,
+        initial_epoch=initial_epoch,
+    )
+    if passes.model is not model:
+        copy_training_state(passes.model, model)
+        for callback in callbacks:  # early stopping's, which saw the replica
+            callback.set_model(model)
+        REPLICAS.give_back(key, passes)
+    return history
+
+
+def _replica_key(model, train, batch_size, shuffle, validation, callbacks):
+    """The pool key for this training, or None to train ``model`` itself."""
+    keras = import_keras()
+    # Other callbacks may keep or inspect the network they are given.
+    if any(type(c) is not keras.callbacks.EarlyStopping for c in callbacks):
+        return None
+    configuration = configuration_key(model)
+    if configuration is None:
+        return None
+    layout = [
+        (a.dtype.str, a.shape[1:]) for a in (train.X, train.y, train.sample_weight)
+    ]
+    return (configuration, *layout, batch_size, shuffle, validation is not None)
+
+
+def _run_epochs(
+    passes, train, validation, *, epochs, steps, seed, callbacks, verbose, initial_epoch
+):
     tf = import_tensorflow()
     keras = import_keras()
-    batch_size = min(batch_size, len(train))
-    n_batches = math.ceil(len(train) / batch_size)
-    _build_compiled_state(model, train)
-
+    model = passes.model
     train_tensors = [tf.constant(a) for a in (train.X, train.y, train.sample_weight)]
-    seed_spec = tf.TensorSpec([2], tf.int32)
-    # Concrete functions, traced once per fit: calling them skips
-    # tf.function's retracing bookkeeping, which would warn about the many
-    # fits of a grid search each tracing its own epoch function.
-    train_pass = _trace_releasing_gradients(
-        _graph_pass(model, len(train), batch_size, "train_step", shuffle),
-        *train_tensors,
-        seed_spec,
-    )
     if validation is not None:
         val_tensors = [
             tf.constant(a)
             for a in (validation.X, validation.y, validation.sample_weight)
         ]
-        val_batch_size = min(max(batch_size, 1024), len(validation))
-        val_pass = _graph_pass(
-            model, len(validation), val_batch_size, "test_step", False
-        ).get_concrete_function(*val_tensors, seed_spec)
-
     history = keras.callbacks.History()
     callback_list = keras.callbacks.CallbackList(
         [*callbacks, history],
@@ -278,7 +353,7 @@ def _train_in_graph(
         model=model,
         verbose=verbose,
         epochs=initial_epoch + epochs,
-        steps=n_batches,
+        steps=steps,
     )
     model.stop_training = False
     callback_list.on_train_begin()
@@ -287,10 +362,10 @@ def _train_in_graph(
         callback_list.on_epoch_begin(epoch)
         callback_list.on_train_batch_begin(0)
         epoch_seed = tf.constant([seed, epoch], dtype=tf.int32)
-        logs = _to_floats(train_pass(*train_tensors, epoch_seed))
-        callback_list.on_train_batch_end(n_batches - 1, logs)
+        logs = _to_floats(passes.train(*train_tensors, epoch_seed))
+        callback_list.on_train_batch_end(steps - 1, logs)
         if validation is not None:
-            val_logs = _to_floats(val_pass(*val_tensors, epoch_seed))
+            val_logs = _to_floats(passes.validation(*val_tensors, epoch_seed))
             logs.update({f"val_{name}": value for name, value in val_logs.items()})
         callback_list.on_epoch_end(epoch, logs)
         if model.stop_training:

@@ -294,14 +294,20 @@ def test_verbose_shows_the_keras_progress_bar(iris, capsys):
     assert "1/1" in out and "loss:" in out
 
 
-def test_fits_leave_no_traced_graph_alive(iris):
+@pytest.mark.parametrize("pooled", [True, False], ids=["pooled", "own network"])
+def test_fits_leave_no_traced_graph_alive(iris, pooled, monkeypatch):
     """Keras' optimizer traced in a graph registers a custom gradient in
     TensorFlow's global registry, which would keep every fit's graph alive;
-    skneuro removes its own entries once the epoch function is traced."""
+    skneuro removes its own entries once the epoch function is traced. The
+    replica pool keeps a bounded number of graphs: new configurations
+    evict old ones, whose graphs are then freed."""
     import gc
 
     from tensorflow.python.framework import ops
     from tensorflow.python.framework.func_graph import FuncGraph
+
+    from skneuro.keras import _training
+    from skneuro.keras._replicas import POOL_SIZE, REPLICAS
 
     def epoch_graphs():
         gc.collect()
@@ -309,11 +315,17 @@ def test_fits_leave_no_traced_graph_alive(iris):
             isinstance(o, FuncGraph) and o.name == "one_pass" for o in gc.get_objects()
         )
 
+    if not pooled:
+        monkeypatch.setattr(_training, "configuration_key", lambda model: None)
     X, y = iris
     registry = ops._gradient_registry._registry
-    KerasClassifier(**FAST).fit(X, y)  # warm up
+    REPLICAS.clear()
+    for units in range(1, POOL_SIZE + 1):  # warm up, filling the pool
+        KerasClassifier(**{**FAST, "hidden_layer_sizes": (units,)}).fit(X, y)
     entries, graphs = len(registry), epoch_graphs()
-    for seed in range(3):
-        KerasClassifier(**{**FAST, "random_state": seed}).fit(X, y).predict(X)
+    for units in range(POOL_SIZE + 1, POOL_SIZE + 4):  # each a new configuration
+        KerasClassifier(**{**FAST, "hidden_layer_sizes": (units,)}).fit(X, y).predict(X)
     assert len(registry) == entries
     assert epoch_graphs() == graphs
+    assert len(REPLICAS) == (POOL_SIZE if pooled else 0)
+    REPLICAS.clear()
