@@ -5,8 +5,8 @@ import pytest
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, make_regression
 
 # Small, fast settings: tracing dominates a fit's time, so epochs are cheap
-# but every fit costs about a second; tests share fitted estimators when
-# they can.
+# but the first fit of each configuration costs about a second (later ones
+# reuse its traced functions); tests share fitted estimators when they can.
 FAST = {
     "hidden_layer_sizes": (8,),
     "epochs": 5,
