@@ -12,7 +12,10 @@ network's variables and optimizer state into the replica, trains the
 replica, and copies everything back: the same graph running on the same
 values, so the network ends exactly as if it had been trained itself.
 Anything the configs may not capture (custom layers or functions, subclassed
-models, callbacks other than early stopping) trains its own network.
+models, preprocessing, recurrent and attention layers, metric objects,
+callbacks other than early stopping) trains its own network, and so does one
+whose replica would differ from it in anything the key records (a variable
+frozen or constrained after its layer was made, say).
 """
 
 import json
@@ -31,6 +34,25 @@ POOL_SIZE = 4
 # Larger networks are not pooled: their tracing is a small share of their
 # training, and a replica would hold a copy of their weights.
 MAX_POOLED_PARAMETERS = 1_000_000
+# Layers whose whole state is their config plus their variables. Others keep
+# state elsewhere (adapted preprocessing tensors, recurrent states, sublayers
+# built on first call), which a replica made from the config would miss.
+_DESCRIBED_LAYER_PACKAGES = (
+    *(
+        f"keras.src.layers.{package}."
+        for package in (
+            "activations",
+            "convolutional",
+            "core",
+            "merging",
+            "normalization",
+            "pooling",
+            "regularization",
+            "reshaping",
+        )
+    ),
+    "keras.src.models.",
+)
 
 
 class ReplicaPool:
@@ -71,9 +93,10 @@ def configuration_key(model) -> str | None:
     default names globally, so two fits of one builder never share names.
     """
     keras = import_keras()
-    if not _is_plain_keras_model(model) or getattr(model, "optimizer", None) is None:
+    optimizer = getattr(model, "optimizer", None)
+    if not _is_plain_keras_model(model) or optimizer is None:
         return None
-    if model.count_params() > MAX_POOLED_PARAMETERS:
+    if model.count_params() > MAX_POOLED_PARAMETERS or _excludes_variables(optimizer):
         return None
     loss = _loss_key(model.loss)
     try:
@@ -85,8 +108,11 @@ def configuration_key(model) -> str | None:
     compiled.pop("loss", None)  # its config may drop arguments: keyed by ``loss``
     if isinstance(compiled.get("optimizer"), dict):
         compiled["optimizer"].get("config", {}).pop("name", None)
-    if loss is None or not (
-        _keras_objects_only(network) and _keras_objects_only(compiled)
+    if not all(_named_only(compiled.get(m)) for m in ("metrics", "weighted_metrics")):
+        return None  # metric configs drop arguments too (CosineSimilarity's axis)
+    state = _state_outside_configs(model)
+    if loss is None or not all(
+        _keras_objects_only(part) for part in (network, compiled, state)
     ):
         return None
     try:
@@ -96,6 +122,7 @@ def configuration_key(model) -> str | None:
                 "network": _canonical_names(network),
                 "compile": compiled,
                 "loss": loss,
+                "state": state,
                 # Read by losses and layers while tracing.
                 "floatx": keras.config.floatx(),
                 "epsilon": keras.config.epsilon(),
@@ -106,15 +133,19 @@ def configuration_key(model) -> str | None:
         return None
 
 
-def make_replica(model):
-    """A copy of ``model``, compiled like it, built, with its own optimizer."""
+def make_replica(model, configuration: str):
+    """A copy of ``model``, compiled like it, built, with its own optimizer.
+
+    None if the copy's ``configuration_key`` is not ``configuration``: the
+    model holds something its configs do not say.
+    """
     keras = import_keras()
     # Layer creation draws default seeds; its own scope keeps the fit's
     # sequence of draws the same whether or not a replica is made.
     with keras_seed_scope(0):
         replica = keras.models.clone_model(model)
         compile_with_loss(replica, model.get_compile_config(), model.loss)
-    return replica
+    return replica if configuration_key(replica) == configuration else None
 
 
 def copy_training_state(source, target) -> bool:
@@ -147,24 +178,76 @@ def _training_state(model) -> list:
 
 
 def _is_plain_keras_model(model) -> bool:
-    """A Sequential or functional model of Keras' own layers only.
+    """A Sequential or functional model of described Keras layers only.
 
-    Subclassed models (their ``train_step`` and ``call`` are code) and
-    custom or ``Lambda`` layers (their behaviour is not all in their config)
-    are not.
+    Subclassed models (their ``train_step`` and ``call`` are code), custom
+    or ``Lambda`` layers (their behaviour is not all in their config) and
+    layers outside ``_DESCRIBED_LAYER_PACKAGES`` are not.
     """
     keras = import_keras()
-    if not type(model).__module__.startswith("keras.src.models"):
+    if not type(model).__module__.startswith("keras.src.models."):
         return False
-    stack = list(model.layers)
-    while stack:
-        layer = stack.pop()
-        if isinstance(layer, keras.layers.Lambda):
-            return False
-        if not type(layer).__module__.startswith("keras."):
-            return False
-        stack.extend(getattr(layer, "layers", ()))
-    return True
+    return not any(
+        isinstance(layer, keras.layers.Lambda)
+        or not type(layer).__module__.startswith(_DESCRIBED_LAYER_PACKAGES)
+        for layer in _all_layers(model)
+    )
+
+
+def _all_layers(model) -> list:
+    """``model``'s layers, those of nested models included, in order."""
+    layers = []
+    for layer in model.layers:
+        layers.append(layer)
+        if hasattr(layer, "layers"):
+            layers.extend(_all_layers(layer))
+    return layers
+
+
+def _state_outside_configs(model) -> dict:
+    """What can change after a layer is made without showing in its config.
+
+    A layer's masking support, and each variable's trainability, constraint
+    and regularizer (set from the layer's attributes when it was built).
+    """
+    keras = import_keras()
+
+    def described(obj):
+        return None if obj is None else keras.saving.serialize_keras_object(obj)
+
+    return {
+        "masking": [layer.supports_masking for layer in _all_layers(model)],
+        "variables": [
+            [
+                variable.trainable,
+                described(getattr(variable, "constraint", None)),
+                described(getattr(variable, "regularizer", None)),
+            ]
+            for variable in model.variables
+        ],
+    }
+
+
+def _excludes_variables(optimizer) -> bool:
+    """Whether ``exclude_from_weight_decay`` was called: its choice of
+    variables is not in the optimizer's config."""
+    optimizers = (optimizer, getattr(optimizer, "inner_optimizer", None))
+    return any(
+        getattr(opt, "_exclude_from_weight_decay", None)
+        or getattr(opt, "_exclude_from_weight_decay_pattern", None)
+        for opt in optimizers
+    )
+
+
+def _named_only(metrics) -> bool:
+    """Whether a compile config's metrics are all given by name."""
+    if metrics is None or isinstance(metrics, str):
+        return True
+    if isinstance(metrics, list | tuple):
+        return all(_named_only(metric) for metric in metrics)
+    if isinstance(metrics, dict) and "class_name" not in metrics:  # per output
+        return all(_named_only(metric) for metric in metrics.values())
+    return False
 
 
 def _keras_objects_only(config) -> bool:
@@ -229,7 +312,7 @@ def _canonical_names(network: dict) -> dict:
                     if isinstance(holder, dict) and "name" in holder:
                         holder["name"] = tokens.get(holder["name"], holder["name"])
             return renamed
-        if isinstance(value, list):
+        if isinstance(value, list | tuple):  # keras_history is a tuple
             if key == "keras_history" and value:
                 return [tokens.get(value[0], value[0]), *value[1:]]
             return [rename(item, key) for item in value]

@@ -287,36 +287,60 @@ def _train_in_graph(
 ):
     """Train through traced epoch functions, a pooled replica's if possible."""
     key = _replica_key(model, train, batch_size, shuffle, validation, callbacks)
-    passes = None
-    if key is not None:
-        passes = REPLICAS.take(key)
-        if passes is None:
-            passes = TracedPasses.trace(
-                make_replica(model), train, batch_size, shuffle, validation is not None
-            )
-        if not copy_training_state(model, passes.model):
-            passes = None
-    if passes is None:
+    passes = None if key is None else _pooled_passes(model, key, train)
+    pooled = passes is not None
+    if not pooled:
         passes = TracedPasses.trace(
             model, train, batch_size, shuffle, validation is not None
         )
-    history = _run_epochs(
-        passes,
-        train,
-        validation,
-        epochs=epochs,
-        steps=math.ceil(len(train) / batch_size),
-        seed=seed,
-        callbacks=callbacks,
-        verbose=verbose,
-        initial_epoch=initial_epoch,
-    )
-    if passes.model is not model:
-        copy_training_state(passes.model, model)
-        for callback in callbacks:  # early stopping's, which saw the replica
-            callback.set_model(model)
+    try:
+        history = _run_epochs(
+            passes,
+            train,
+            validation,
+            epochs=epochs,
+            steps=math.ceil(len(train) / batch_size),
+            seed=seed,
+            callbacks=callbacks,
+            verbose=verbose,
+            initial_epoch=initial_epoch,
+        )
+    finally:
+        # Even when interrupted: the network keeps the epochs it completed,
+        # as it would have trained on its own.
+        if pooled:
+            _hand_back(passes.model, model, train, callbacks)
+    if pooled:
         REPLICAS.give_back(key, passes)
     return history
+
+
+def _pooled_passes(model, key, train) -> "TracedPasses | None":
+    """The pool's traced passes for ``key`` (made if missing), holding
+    ``model``'s training state; None if ``model`` cannot use a replica."""
+    configuration, *_, batch_size, shuffle, validate = key
+    passes = REPLICAS.take(key)
+    if passes is None:
+        replica = make_replica(model, configuration)
+        if replica is None:
+            return None
+        passes = TracedPasses.trace(replica, train, batch_size, shuffle, validate)
+    return passes if copy_training_state(model, passes.model) else None
+
+
+def _hand_back(replica, model, train, callbacks) -> None:
+    """Leave ``model`` as training it would have: its variables, optimizer
+    and metric state, its stop flag, and callbacks pointing at it."""
+    copy_training_state(replica, model)
+    if len(model.metrics_variables) != len(replica.metrics_variables):
+        _build_compiled_state(model, train)
+    for source, target in zip(
+        replica.metrics_variables, model.metrics_variables, strict=True
+    ):
+        target.assign(source.value)
+    model.stop_training = replica.stop_training
+    for callback in callbacks:  # early stopping's, which saw the replica
+        callback.set_model(model)
 
 
 def _replica_key(model, train, batch_size, shuffle, validation, callbacks):

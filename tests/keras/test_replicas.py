@@ -98,6 +98,164 @@ def test_pooled_fit_equals_training_the_network_itself(iris, traces, make_estima
         np.testing.assert_array_equal(estimator.predict_proba(X), own.predict_proba(X))
 
 
+def _classifier_network(meta, *hidden, compile_options=None):
+    """Input, ``hidden`` layers, softmax head; compiled if options are given."""
+    model = keras.Sequential(
+        [
+            keras.Input((meta["n_features_in_"],)),
+            *hidden,
+            keras.layers.Dense(meta["n_classes_"], activation="softmax"),
+        ]
+    )
+    if compile_options is not None:
+        model.compile(loss="sparse_categorical_crossentropy", **compile_options)
+    return model
+
+
+def _adapted_normalization(meta):
+    # Adapted mean and variance live in tensors made by finalize_state().
+    normalization = keras.layers.Normalization()
+    n_features = meta["n_features_in_"]
+    normalization.adapt(np.linspace(-40.0, 90.0, 8 * n_features).reshape(8, -1))
+    return _classifier_network(meta, normalization, keras.layers.Dense(8))
+
+
+def _frozen_kernel(meta):
+    model = _classifier_network(meta, keras.layers.Dense(8))
+    model.layers[0].kernel.trainable = False
+    return model
+
+
+def _constrained_after_build(meta):
+    model = _classifier_network(meta, keras.layers.Dense(8))
+    model.layers[0].kernel_constraint = keras.constraints.NonNeg()
+    return model
+
+
+def _regularized_after_build(meta):
+    model = _classifier_network(meta, keras.layers.Dense(8))
+    model.layers[0].kernel_regularizer = keras.regularizers.L2(1.0)
+    return model
+
+
+def _mask_dropped(meta):
+    dense = keras.layers.Dense(8)
+    dense.supports_masking = False  # the loss then counts masked rows too
+    return _classifier_network(meta, keras.layers.Masking(0.0), dense)
+
+
+def _weight_decay_exclusions(meta):
+    optimizer = keras.optimizers.AdamW(0.05, weight_decay=0.5)
+    optimizer.exclude_from_weight_decay(var_names=["bias"])
+    return _classifier_network(
+        meta, keras.layers.Dense(8), compile_options={"optimizer": optimizer}
+    )
+
+
+# Networks holding state that Keras' configs do not describe.
+UNDESCRIBED = {
+    "adapted Normalization": _adapted_normalization,
+    "variable frozen directly": _frozen_kernel,
+    "constraint set after build": _constrained_after_build,
+    "regularizer set after build": _regularized_after_build,
+    "masking support switched off": _mask_dropped,
+    "weight decay exclusions": _weight_decay_exclusions,
+}
+
+
+@pytest.mark.filterwarnings("ignore:.*does not support masking:UserWarning")
+@pytest.mark.parametrize("builder", UNDESCRIBED.values(), ids=UNDESCRIBED)
+def test_state_outside_configs_trains_its_own_network(iris, traces, builder):
+    X, y = iris
+    X = X.copy()
+    X[:20] = 0.0  # rows a Masking layer drops
+
+    def make():
+        return KerasClassifier(model=builder, epochs=3, random_state=0)
+
+    new, repeat, own = fit_pooled_and_own(make, lambda est: est.fit(X, y))
+    assert len(REPLICAS) == 0
+    assert_trained_alike(new, own)
+    assert_trained_alike(repeat, own)
+
+
+def test_metric_objects_train_their_own_network(small_regression, traces):
+    X, y = small_regression
+
+    def network(meta):
+        model = keras.Sequential(
+            [keras.Input((meta["n_features_in_"],)), keras.layers.Dense(1)]
+        )
+        # Its config drops ``axis``: a replica compiled from it would differ.
+        cosine = keras.metrics.CosineSimilarity(axis=0)
+        model.compile(optimizer="adam", loss="mse", metrics=[cosine])
+        return model
+
+    def make():
+        return KerasRegressor(model=network, epochs=3, random_state=0)
+
+    new, repeat, own = fit_pooled_and_own(make, lambda est: est.fit(X, y))
+    assert len(REPLICAS) == 0
+    assert "cosine_similarity" in own.history_
+    assert_trained_alike(new, own)
+    assert_trained_alike(repeat, own)
+
+
+def test_interrupted_fit_keeps_the_epochs_it_completed(iris, traces):
+    """A pooled fit stopped part-way leaves the network where its own
+    training would have: after the epochs that ran."""
+    X, y = iris
+
+    def interrupt_third_epoch(est):
+        est.fit(X, y).set_params(warm_start=True)
+        epochs_run = []
+
+        def logs_then_interrupt(logs):
+            epochs_run.append(logs)
+            if len(epochs_run) == 3:
+                raise KeyboardInterrupt
+            return dict(logs)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_training, "_to_floats", logs_then_interrupt)
+            with pytest.raises(KeyboardInterrupt):
+                est.fit(X, y)
+        return est
+
+    new, repeat, own = fit_pooled_and_own(
+        lambda: KerasClassifier(**FAST), interrupt_third_epoch
+    )
+    before = KerasClassifier(**FAST).fit(X, y)
+    assert not np.array_equal(training_state(own)[0], training_state(before)[0])
+    assert_trained_alike(new, own)
+    assert_trained_alike(repeat, own)
+
+
+def test_pooled_network_reports_like_its_own(iris, traces):
+    """The network's stop flag and metric results, not only its weights."""
+    X, y = iris
+
+    def make():
+        return KerasClassifier(
+            **{**FAST, "epochs": 20, "tol": 10.0},
+            early_stopping=True,
+            n_iter_no_change=1,
+            metrics=["accuracy"],
+        )
+
+    new, repeat, own = fit_pooled_and_own(make, lambda est: est.fit(X, y))
+    assert own.n_iter_ < 20 and own.model_.stop_training
+    expected = _to_numbers(own.model_.get_metrics_result())
+    assert set(expected) >= {"loss", "accuracy"}
+    for estimator in (new, repeat):
+        assert estimator.model_.stop_training
+        assert _to_numbers(estimator.model_.get_metrics_result()) == expected
+
+
+def _to_numbers(results: dict) -> dict:
+    return {name: float(value) for name, value in results.items()}
+
+
 def test_regressor_huber_delta_is_kept(small_regression, traces):
     """Keras' loss config drops Huber's delta: the key and the replica use the
     loss itself, so different deltas neither share nor lose it."""
@@ -226,10 +384,24 @@ def test_same_architecture_shares_a_key_despite_generated_names(iris):
         model.compile(optimizer="adam", loss="mse")
         return model
 
+    def shared_then_nested(applications=2):
+        """A functional model reusing a layer, then a Sequential without Input."""
+        inputs, shared = keras.Input((4,)), keras.layers.Dense(4)
+        hidden = inputs
+        for _ in range(applications):
+            hidden = shared(hidden)
+        nested = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(3)])
+        model = keras.Model(inputs, nested(hidden))
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
     a, b = sequential(), sequential()
     assert a.layers[0].name != b.layers[0].name
     assert configuration_key(a) == configuration_key(b) is not None
     assert configuration_key(first.model_) == configuration_key(second.model_)
+    twice = configuration_key(shared_then_nested())
+    assert twice == configuration_key(shared_then_nested()) is not None
+    assert twice != configuration_key(shared_then_nested(applications=1))
 
 
 def _compiled(*layers, loss="mse", optimizer="adam"):
