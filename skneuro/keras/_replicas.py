@@ -13,9 +13,11 @@ replica, and copies everything back: the same graph running on the same
 values, so the network ends exactly as if it had been trained itself.
 Anything the configs may not capture (custom layers or functions, subclassed
 models, preprocessing, recurrent and attention layers, metric objects,
-callbacks other than early stopping) trains its own network, and so does one
-whose replica would differ from it in anything the key records (a variable
-frozen or constrained after its layer was made, say).
+optimizers reading variable names, callbacks other than early stopping)
+trains its own network. The key also records what can change after a layer
+is made without showing in its config (plain attributes, methods replaced on
+an instance, each variable's own settings), and a replica is used only if
+its key equals its network's: a network holding such changes trains itself.
 """
 
 import json
@@ -52,6 +54,31 @@ _DESCRIBED_LAYER_PACKAGES = (
         )
     ),
     "keras.src.models.",
+)
+# Optimizers whose update depends on their config and variables alone (Muon,
+# for one, picks its update by variable path, which holds generated names).
+_DESCRIBED_OPTIMIZERS = frozenset(
+    {
+        "Adadelta",
+        "Adafactor",
+        "Adagrad",
+        "Adam",
+        "AdamW",
+        "Adamax",
+        "Ftrl",
+        "Lamb",
+        "Lion",
+        "LossScaleOptimizer",
+        "Nadam",
+        "RMSprop",
+        "SGD",
+    }
+)
+# Public attributes that differ between a network and its replica without
+# changing what training computes (``output_names`` only matter to losses
+# and metrics given per output, which are not pooled).
+_BOOKKEEPING_ATTRIBUTES = frozenset(
+    {"name", "output_names", "built", "compiled", "stop_training"}
 )
 
 
@@ -96,7 +123,7 @@ def configuration_key(model) -> str | None:
     optimizer = getattr(model, "optimizer", None)
     if not _is_plain_keras_model(model) or optimizer is None:
         return None
-    if model.count_params() > MAX_POOLED_PARAMETERS or _excludes_variables(optimizer):
+    if model.count_params() > MAX_POOLED_PARAMETERS or not _is_described(optimizer):
         return None
     loss = _loss_key(model.loss)
     try:
@@ -106,11 +133,10 @@ def configuration_key(model) -> str | None:
     except (NotImplementedError, TypeError, ValueError, AttributeError):
         return None
     compiled.pop("loss", None)  # its config may drop arguments: keyed by ``loss``
-    if isinstance(compiled.get("optimizer"), dict):
-        compiled["optimizer"].get("config", {}).pop("name", None)
+    _drop_optimizer_names(compiled.get("optimizer"))
     if not all(_named_only(compiled.get(m)) for m in ("metrics", "weighted_metrics")):
         return None  # metric configs drop arguments too (CosineSimilarity's axis)
-    state = _state_outside_configs(model)
+    state = _state_outside_configs(model, optimizer)
     if loss is None or not all(
         _keras_objects_only(part) for part in (network, compiled, state)
     ):
@@ -157,6 +183,10 @@ def copy_training_state(source, target) -> bool:
     for model in (source, target):
         if not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)
+    # An optimizer built for other variables (trainable flags changed since)
+    # refuses to train the network itself; the replica must not either.
+    if not _tracks_trainable_variables(source):
+        return False
     source_state, target_state = _training_state(source), _training_state(target)
     if len(source_state) != len(target_state) or any(
         s.shape != t.shape or s.dtype != t.dtype
@@ -166,6 +196,13 @@ def copy_training_state(source, target) -> bool:
     for source_variable, target_variable in zip(source_state, target_state):
         target_variable.assign(source_variable.value)
     return True
+
+
+def _tracks_trainable_variables(model) -> bool:
+    tracked = getattr(model.optimizer, "_trainable_variables", None)
+    return tracked is not None and [id(v) for v in tracked] == [
+        id(v) for v in model.trainable_variables
+    ]
 
 
 def _training_state(model) -> list:
@@ -204,22 +241,29 @@ def _all_layers(model) -> list:
     return layers
 
 
-def _state_outside_configs(model) -> dict:
+def _state_outside_configs(model, optimizer) -> dict:
     """What can change after a layer is made without showing in its config.
 
-    A layer's masking support, and each variable's trainability, constraint
-    and regularizer (set from the layer's attributes when it was built).
+    Plain public attributes (a config lists constructor arguments, which
+    some layers copy into attributes a user may change), methods replaced on
+    an instance, masking support, and each variable's own settings (taken
+    from its layer's attributes when the layer was built).
     """
     keras = import_keras()
 
     def described(obj):
         return None if obj is None else keras.saving.serialize_keras_object(obj)
 
+    layers = _all_layers(model)
+    objects = [model, *layers, *_with_wrapped(optimizer)]
     return {
-        "masking": [layer.supports_masking for layer in _all_layers(model)],
+        "attributes": [_plain_attributes(obj) for obj in objects],
+        "replaced_methods": [_replaced_methods(obj) for obj in objects],
+        "masking": [layer.supports_masking for layer in layers],
         "variables": [
             [
                 variable.trainable,
+                getattr(variable, "overwrite_with_gradient", False),
                 described(getattr(variable, "constraint", None)),
                 described(getattr(variable, "regularizer", None)),
             ]
@@ -228,26 +272,65 @@ def _state_outside_configs(model) -> dict:
     }
 
 
-def _excludes_variables(optimizer) -> bool:
-    """Whether ``exclude_from_weight_decay`` was called: its choice of
-    variables is not in the optimizer's config."""
-    optimizers = (optimizer, getattr(optimizer, "inner_optimizer", None))
-    return any(
-        getattr(opt, "_exclude_from_weight_decay", None)
-        or getattr(opt, "_exclude_from_weight_decay_pattern", None)
-        for opt in optimizers
+def _plain_attributes(obj) -> dict:
+    return {
+        name: value
+        for name, value in vars(obj).items()
+        if not name.startswith("_")
+        and name not in _BOOKKEEPING_ATTRIBUTES
+        and _is_plain(value)
+    }
+
+
+def _is_plain(value) -> bool:
+    if value is None or isinstance(value, bool | int | float | str):
+        return True
+    return isinstance(value, list | tuple) and all(_is_plain(item) for item in value)
+
+
+def _replaced_methods(obj) -> list[str]:
+    """Names of methods an instance attribute stands in for (Keras itself
+    wraps ``build`` and ``quantize`` this way)."""
+    return sorted(
+        name
+        for name, value in vars(obj).items()
+        if callable(value) and callable(getattr(type(obj), name, None))
     )
 
 
+def _is_described(optimizer) -> bool:
+    """Whether ``optimizer`` (and any it wraps) is one of Keras' own whose
+    whole behaviour is its config; ``exclude_from_weight_decay`` is not."""
+    return all(
+        type(opt).__module__.startswith("keras.src.optimizers.")
+        and type(opt).__name__ in _DESCRIBED_OPTIMIZERS
+        and not getattr(opt, "_exclude_from_weight_decay", None)
+        and not getattr(opt, "_exclude_from_weight_decay_pattern", None)
+        for opt in _with_wrapped(optimizer)
+    )
+
+
+def _with_wrapped(optimizer) -> list:
+    """``optimizer`` and the one it wraps, if any (loss scaling)."""
+    inner = getattr(optimizer, "inner_optimizer", None)
+    return [optimizer] if inner is None else [optimizer, inner]
+
+
+def _drop_optimizer_names(config) -> None:
+    """Remove generated names from an optimizer config, wrapped ones too."""
+    if isinstance(config, dict):
+        config.get("config", {}).pop("name", None)
+        for value in config.get("config", {}).values():
+            _drop_optimizer_names(value)
+
+
 def _named_only(metrics) -> bool:
-    """Whether a compile config's metrics are all given by name."""
+    """Whether a compile config's metrics are a list of names (or none)."""
     if metrics is None or isinstance(metrics, str):
         return True
-    if isinstance(metrics, list | tuple):
-        return all(_named_only(metric) for metric in metrics)
-    if isinstance(metrics, dict) and "class_name" not in metrics:  # per output
-        return all(_named_only(metric) for metric in metrics.values())
-    return False
+    return isinstance(metrics, list | tuple) and all(
+        isinstance(metric, str) for metric in metrics
+    )
 
 
 def _keras_objects_only(config) -> bool:
@@ -297,7 +380,8 @@ def _canonical_names(network: dict) -> dict:
     tokens = {network.get("name"): "<model>"}
 
     def collect(config: dict) -> None:
-        for entry in config.get("layers", ()):
+        wrapped = config.get("layer")  # a wrapper's layer (spectral normalisation)
+        for entry in [*config.get("layers", ()), *([wrapped] if wrapped else [])]:
             layer_config = entry.get("config", {})
             tokens.setdefault(layer_config.get("name"), f"<layer {len(tokens)}>")
             collect(layer_config)
@@ -307,7 +391,7 @@ def _canonical_names(network: dict) -> dict:
     def rename(value, key=None):
         if isinstance(value, dict):
             renamed = {k: rename(v, k) for k, v in value.items()}
-            if key == "layers" or "layers" in value:  # a layer or model entry
+            if key in ("layers", "layer") or "layers" in value:  # layer or model
                 for holder in (renamed, renamed.get("config")):
                     if isinstance(holder, dict) and "name" in holder:
                         holder["name"] = tokens.get(holder["name"], holder["name"])

@@ -330,7 +330,8 @@ def _pooled_passes(model, key, train) -> "TracedPasses | None":
 
 def _hand_back(replica, model, train, callbacks) -> None:
     """Leave ``model`` as training it would have: its variables, optimizer
-    and metric state, its stop flag, and callbacks pointing at it."""
+    and metric state, its stop flag, its ``history``, and callbacks
+    pointing at it."""
     copy_training_state(replica, model)
     if len(model.metrics_variables) != len(replica.metrics_variables):
         _build_compiled_state(model, train)
@@ -339,8 +340,12 @@ def _hand_back(replica, model, train, callbacks) -> None:
     ):
         target.assign(source.value)
     model.stop_training = replica.stop_training
-    for callback in callbacks:  # early stopping's, which saw the replica
-        callback.set_model(model)
+    # Keras' History callback sets itself on the network it trained.
+    history = getattr(replica, "history", None)
+    for callback in [*callbacks, *([history] if history is not None else [])]:
+        callback.set_model(model)  # they saw the replica
+    if history is not None:
+        model.history, replica.history = history, None
 
 
 def _replica_key(model, train, batch_size, shuffle, validation, callbacks):

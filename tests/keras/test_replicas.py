@@ -152,6 +152,27 @@ def _weight_decay_exclusions(meta):
     )
 
 
+def _attribute_after_construction(meta):
+    # ELU's config lists its constructor arguments, not its attributes.
+    elu = keras.layers.ELU()
+    elu.alpha = 3.0
+    return _classifier_network(meta, keras.layers.Dense(8), elu)
+
+
+def _call_replaced_on_instance(meta):
+    dense = keras.layers.Dense(8)
+    dense.call = lambda inputs, **kwargs: 3.0 * keras.ops.matmul(inputs, dense.kernel)
+    return _classifier_network(meta, dense)
+
+
+def _gradient_overwrites_variable(meta):
+    model = _classifier_network(
+        meta, keras.layers.Dense(8), compile_options={"optimizer": "sgd"}
+    )
+    model.layers[0].bias.overwrite_with_gradient = True
+    return model
+
+
 # Networks holding state that Keras' configs do not describe.
 UNDESCRIBED = {
     "adapted Normalization": _adapted_normalization,
@@ -160,6 +181,9 @@ UNDESCRIBED = {
     "regularizer set after build": _regularized_after_build,
     "masking support switched off": _mask_dropped,
     "weight decay exclusions": _weight_decay_exclusions,
+    "attribute set after construction": _attribute_after_construction,
+    "call replaced on an instance": _call_replaced_on_instance,
+    "gradient overwrites a variable": _gradient_overwrites_variable,
 }
 
 
@@ -250,6 +274,35 @@ def test_pooled_network_reports_like_its_own(iris, traces):
     for estimator in (new, repeat):
         assert estimator.model_.stop_training
         assert _to_numbers(estimator.model_.get_metrics_result()) == expected
+        # Keras' History callback, as Model.fit leaves it on the network.
+        assert estimator.model_.history.model is estimator.model_
+        assert estimator.model_.history.history == own.model_.history.history
+    pooled = list(REPLICAS._replicas.values())  # keeping no estimator's history
+    assert pooled and all(passes.model.history is None for passes in pooled)
+
+
+def test_warm_start_after_changing_frozen_layers_fails_alike(iris, traces):
+    """The network's optimizer was built for other trainable variables, which
+    Keras refuses; the replica's would not notice, so it is not used."""
+    X, y = iris
+
+    def network(meta):
+        hidden = [keras.layers.Dense(4), keras.layers.Dense(4)]
+        hidden[1].trainable = False
+        return _classifier_network(meta, *hidden)
+
+    def swap_and_continue(est):
+        est.fit(X, y).set_params(warm_start=True)
+        est.model_.layers[0].trainable = False
+        est.model_.layers[1].trainable = True
+        with pytest.raises(ValueError, match="Unknown variable"):
+            est.fit(X, y)
+        return est
+
+    fit_pooled_and_own(
+        lambda: KerasClassifier(model=network, epochs=2, random_state=0),
+        swap_and_continue,
+    )
 
 
 def _to_numbers(results: dict) -> dict:
@@ -402,6 +455,20 @@ def test_same_architecture_shares_a_key_despite_generated_names(iris):
     twice = configuration_key(shared_then_nested())
     assert twice == configuration_key(shared_then_nested()) is not None
     assert twice != configuration_key(shared_then_nested(applications=1))
+    # A wrapped layer's name, and a wrapped optimizer's.
+    spectral = [
+        _compiled(keras.layers.SpectralNormalization(keras.layers.Dense(3)))
+        for _ in range(2)
+    ]
+    assert configuration_key(spectral[0]) == configuration_key(spectral[1]) is not None
+    scaled = [
+        _compiled(
+            keras.layers.Dense(3),
+            optimizer=keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam()),
+        )
+        for _ in range(2)
+    ]
+    assert configuration_key(scaled[0]) == configuration_key(scaled[1]) is not None
 
 
 def _compiled(*layers, loss="mse", optimizer="adam"):
@@ -452,6 +519,12 @@ def _own_loss(y_true, y_pred):
     return keras.ops.mean((y_true - y_pred) ** 2)
 
 
+def _compiled_with_metrics(metrics):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="dense")])
+    model.compile(optimizer="adam", loss="mse", metrics=metrics)
+    return model
+
+
 def _built(model):
     model(np.zeros((1, 4), dtype="float32"))
     model.compile(optimizer="adam", loss="mse")
@@ -467,6 +540,12 @@ NOT_POOLED = {
     "custom loss": lambda: _compiled(keras.layers.Dense(3), loss=_own_loss),
     "subclassed model": lambda: _built(Subclassed()),
     "uncompiled": lambda: keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)]),
+    # Muon picks its update by variable path, and paths hold generated names.
+    "optimizer reading variable names": lambda: _compiled(
+        keras.layers.Dense(3), optimizer=keras.optimizers.Muon()
+    ),
+    "metrics per output": lambda: _compiled_with_metrics({"dense": ["mae"]}),
+    "preprocessing layer": lambda: _compiled(keras.layers.Rescaling(2.0)),
 }
 
 
