@@ -74,11 +74,21 @@ _DESCRIBED_OPTIMIZERS = frozenset(
         "SGD",
     }
 )
-# Public attributes that differ between a network and its replica without
-# changing what training computes (``output_names`` only matter to losses
-# and metrics given per output, which are not pooled).
+# Attributes that differ between a network and its replica without changing
+# what training computes (``output_names`` only matter to losses and metrics
+# given per output, which are not pooled). Names and paths are generated.
 _BOOKKEEPING_ATTRIBUTES = frozenset(
-    {"name", "output_names", "built", "compiled", "stop_training"}
+    {
+        "built",
+        "compiled",
+        "output_names",
+        "stop_training",
+        "_called",
+        "_lock",
+        "_self_setattr_tracking",
+        "_self_update_uid",
+        "_tracked",  # names of attributes Keras tracks, repeated as they are set
+    }
 )
 
 
@@ -125,6 +135,8 @@ def configuration_key(model) -> str | None:
         return None
     if model.count_params() > MAX_POOLED_PARAMETERS or not _is_described(optimizer):
         return None
+    if model.loss is not _compiled_loss(model):
+        return None  # reassigned after compile: training uses the compiled one
     loss = _loss_key(model.loss)
     try:
         network = model.get_config()
@@ -133,7 +145,7 @@ def configuration_key(model) -> str | None:
     except (NotImplementedError, TypeError, ValueError, AttributeError):
         return None
     compiled.pop("loss", None)  # its config may drop arguments: keyed by ``loss``
-    _drop_optimizer_names(compiled.get("optimizer"))
+    _drop_copied_settings(compiled.get("optimizer"))
     if not all(_named_only(compiled.get(m)) for m in ("metrics", "weighted_metrics")):
         return None  # metric configs drop arguments too (CosineSimilarity's axis)
     state = _state_outside_configs(model, optimizer)
@@ -272,14 +284,41 @@ def _state_outside_configs(model, optimizer) -> dict:
     }
 
 
+def _compiled_loss(model):
+    """The loss ``model`` was compiled with, as its compile config holds it."""
+    compiled = getattr(getattr(model, "_compile_config", None), "config", None)
+    return compiled.get("loss") if isinstance(compiled, dict) else None
+
+
 def _plain_attributes(obj) -> dict:
-    return {
-        name: value
-        for name, value in vars(obj).items()
-        if not name.startswith("_")
-        and name not in _BOOKKEEPING_ATTRIBUTES
-        and _is_plain(value)
-    }
+    """``obj``'s attributes holding plain values or Keras regularizers,
+    constraints and initializers (described by their configs).
+
+    Private ones too: some layers derive them from an argument once (Flatten's
+    ``_channels_first``), so they can disagree with the config. Empty
+    containers are left out: they are Keras' trackers (of variables, layers,
+    losses), which fill as the network is used.
+    """
+    keras = import_keras()
+    described_types = (
+        keras.regularizers.Regularizer,
+        keras.constraints.Constraint,
+        keras.initializers.Initializer,
+    )
+    attributes = {}
+    for name, value in vars(obj).items():
+        if (
+            name in _BOOKKEEPING_ATTRIBUTES
+            or "name" in name
+            or "path" in name
+            or (isinstance(value, list | tuple | dict) and not value)
+        ):
+            continue
+        if isinstance(value, described_types):
+            attributes[name] = keras.saving.serialize_keras_object(value)
+        elif _is_plain(value):
+            attributes[name] = value
+    return attributes
 
 
 def _is_plain(value) -> bool:
@@ -316,12 +355,17 @@ def _with_wrapped(optimizer) -> list:
     return [optimizer] if inner is None else [optimizer, inner]
 
 
-def _drop_optimizer_names(config) -> None:
-    """Remove generated names from an optimizer config, wrapped ones too."""
+def _drop_copied_settings(config) -> None:
+    """Remove generated names from an optimizer config, wrapped ones too,
+    and a constant learning rate: it is a variable, copied with the state,
+    so a grid over learning rates shares one replica."""
     if isinstance(config, dict):
-        config.get("config", {}).pop("name", None)
-        for value in config.get("config", {}).values():
-            _drop_optimizer_names(value)
+        settings = config.get("config", {})
+        settings.pop("name", None)
+        if isinstance(settings.get("learning_rate"), float | int):
+            settings.pop("learning_rate")
+        for value in settings.values():
+            _drop_copied_settings(value)
 
 
 def _named_only(metrics) -> bool:

@@ -325,7 +325,10 @@ def _pooled_passes(model, key, train) -> "TracedPasses | None":
         if replica is None:
             return None
         passes = TracedPasses.trace(replica, train, batch_size, shuffle, validate)
-    return passes if copy_training_state(model, passes.model) else None
+    if copy_training_state(model, passes.model):
+        return passes
+    REPLICAS.give_back(key, passes)  # still right for other networks
+    return None
 
 
 def _hand_back(replica, model, train, callbacks) -> None:

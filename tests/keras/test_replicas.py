@@ -173,6 +173,31 @@ def _gradient_overwrites_variable(meta):
     return model
 
 
+def _flatten_order_changed(meta):
+    # Flatten fixes its order from ``data_format`` when made; the config
+    # reports the attribute.
+    flatten = keras.layers.Flatten()
+    flatten.data_format = "channels_first"
+    reshape = keras.layers.Reshape((2, meta["n_features_in_"] // 2))
+    return _classifier_network(meta, reshape, flatten, keras.layers.Dense(8))
+
+
+def _activity_penalty_changed(meta):
+    # The layer's regularizer object is built from l1 and l2 when it is made.
+    penalty = keras.layers.ActivityRegularization()
+    penalty.l2 = 1.0
+    return _classifier_network(meta, keras.layers.Dense(8), penalty)
+
+
+def _loss_reassigned_after_compile(meta):
+    model = _classifier_network(
+        meta, keras.layers.Dense(8), compile_options={"optimizer": "adam"}
+    )
+    # Keras trains with the compiled loss, whatever the attribute says.
+    model.loss = keras.losses.SparseCategoricalCrossentropy(ignore_class=0)
+    return model
+
+
 # Networks holding state that Keras' configs do not describe.
 UNDESCRIBED = {
     "adapted Normalization": _adapted_normalization,
@@ -184,6 +209,9 @@ UNDESCRIBED = {
     "attribute set after construction": _attribute_after_construction,
     "call replaced on an instance": _call_replaced_on_instance,
     "gradient overwrites a variable": _gradient_overwrites_variable,
+    "flatten order changed": _flatten_order_changed,
+    "activity penalty changed": _activity_penalty_changed,
+    "loss reassigned after compile": _loss_reassigned_after_compile,
 }
 
 
@@ -327,6 +355,20 @@ def test_regressor_huber_delta_is_kept(small_regression, traces):
     assert configuration_key(fitted[0.2].model_) != configuration_key(
         fitted[3.0].model_
     )
+
+
+def test_learning_rates_share_a_replica(iris, traces):
+    """A constant learning rate is an optimizer variable, copied like the
+    rest of the state: a grid over it traces once."""
+    X, y = iris
+    KerasClassifier(**{**FAST, "learning_rate": 0.001}).fit(X, y)
+    pooled = KerasClassifier(**{**FAST, "learning_rate": 0.3}).fit(X, y)
+    assert len(traces) == 1
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_training, "configuration_key", lambda model: None)
+        own = KerasClassifier(**{**FAST, "learning_rate": 0.3}).fit(X, y)
+    assert_trained_alike(pooled, own)
+    assert float(pooled.model_.optimizer.learning_rate) == pytest.approx(0.3)
 
 
 def test_warm_start_and_partial_fit_continue_alike(iris, traces):
@@ -489,7 +531,7 @@ def test_key_tells_configurations_apart():
             _compiled(keras.layers.Dense(3), keras.layers.Dropout(0.2)),
             _compiled(keras.layers.Dense(3), loss="mae"),
             _compiled(keras.layers.Dense(3), loss=keras.losses.Huber(delta=2.0)),
-            _compiled(keras.layers.Dense(3), optimizer=keras.optimizers.Adam(0.01)),
+            _compiled(keras.layers.Dense(3), optimizer=keras.optimizers.Lion()),
             _compiled(keras.layers.Dense(3), optimizer="sgd"),
         )
     ]
