@@ -129,6 +129,15 @@ def configuration_key(model) -> str | None:
     Layer and optimizer names are replaced by their positions: Keras numbers
     default names globally, so two fits of one builder never share names.
     """
+    try:
+        return _configuration_key(model)
+    except Exception:
+        # Pooling only saves time: a network whose description fails in any
+        # way (a user object's get_config, say) trains itself instead.
+        return None
+
+
+def _configuration_key(model) -> str | None:
     keras = import_keras()
     optimizer = getattr(model, "optimizer", None)
     if not _is_plain_keras_model(model) or optimizer is None:
@@ -138,37 +147,35 @@ def configuration_key(model) -> str | None:
     if model.loss is not _compiled_loss(model):
         return None  # reassigned after compile: training uses the compiled one
     loss = _loss_key(model.loss)
-    try:
-        network = model.get_config()
-        # A copy through JSON: the model's own compile config stays untouched.
-        compiled = json.loads(json.dumps(model.get_compile_config()))
-    except (NotImplementedError, TypeError, ValueError, AttributeError):
-        return None
+    network = model.get_config()
+    # A copy through JSON: the model's own compile config stays untouched.
+    compiled = json.loads(json.dumps(model.get_compile_config()))
     compiled.pop("loss", None)  # its config may drop arguments: keyed by ``loss``
-    _drop_copied_settings(compiled.get("optimizer"))
+    # The optimizer that trains, which may not be the one compiled with.
+    compiled["optimizer"] = json.loads(
+        json.dumps(keras.saving.serialize_keras_object(optimizer))
+    )
+    _drop_copied_settings(compiled["optimizer"])
+    state = _state_outside_configs(model, optimizer)
     if not all(_named_only(compiled.get(m)) for m in ("metrics", "weighted_metrics")):
         return None  # metric configs drop arguments too (CosineSimilarity's axis)
-    state = _state_outside_configs(model, optimizer)
     if loss is None or not all(
         _keras_objects_only(part) for part in (network, compiled, state)
     ):
         return None
-    try:
-        return json.dumps(
-            {
-                "model": type(model).__name__,
-                "network": _canonical_names(network),
-                "compile": compiled,
-                "loss": loss,
-                "state": state,
-                # Read by losses and layers while tracing.
-                "floatx": keras.config.floatx(),
-                "epsilon": keras.config.epsilon(),
-            },
-            sort_keys=True,
-        )
-    except (TypeError, ValueError):  # a config value JSON cannot write
-        return None
+    return json.dumps(
+        {
+            "model": type(model).__name__,
+            "network": _canonical_names(network),
+            "compile": compiled,
+            "loss": loss,
+            "state": state,
+            # Read by losses and layers while tracing.
+            "floatx": keras.config.floatx(),
+            "epsilon": keras.config.epsilon(),
+        },
+        sort_keys=True,
+    )
 
 
 def make_replica(model, configuration: str):
@@ -181,8 +188,11 @@ def make_replica(model, configuration: str):
     # Layer creation draws default seeds; its own scope keeps the fit's
     # sequence of draws the same whether or not a replica is made.
     with keras_seed_scope(0):
-        replica = keras.models.clone_model(model)
-        compile_with_loss(replica, model.get_compile_config(), model.loss)
+        try:
+            replica = keras.models.clone_model(model)
+            compile_with_loss(replica, model.get_compile_config(), model.loss)
+        except Exception:  # configs Keras cannot rebuild from: train the model
+            return None
     return replica if configuration_key(replica) == configuration else None
 
 
@@ -244,13 +254,16 @@ def _is_plain_keras_model(model) -> bool:
 
 
 def _all_layers(model) -> list:
-    """``model``'s layers, those of nested models included, in order."""
-    layers = []
-    for layer in model.layers:
-        layers.append(layer)
-        if hasattr(layer, "layers"):
-            layers.extend(_all_layers(layer))
-    return layers
+    """``model``'s layers, with those inside nested models and wrappers."""
+    return [found for layer in model.layers for found in _with_inner_layers(layer)]
+
+
+def _with_inner_layers(layer) -> list:
+    inner = list(getattr(layer, "layers", ()))
+    wrapped = getattr(layer, "layer", None)  # a wrapper's (spectral normalisation)
+    if wrapped is not None:
+        inner.append(wrapped)
+    return [layer, *(found for sub in inner for found in _with_inner_layers(sub))]
 
 
 def _state_outside_configs(model, optimizer) -> dict:
@@ -359,8 +372,8 @@ def _drop_copied_settings(config) -> None:
     """Remove generated names from an optimizer config, wrapped ones too,
     and a constant learning rate: it is a variable, copied with the state,
     so a grid over learning rates shares one replica."""
-    if isinstance(config, dict):
-        settings = config.get("config", {})
+    settings = config.get("config") if isinstance(config, dict) else None
+    if isinstance(settings, dict):
         settings.pop("name", None)
         if isinstance(settings.get("learning_rate"), float | int):
             settings.pop("learning_rate")
@@ -384,10 +397,13 @@ def _keras_objects_only(config) -> bool:
     serialized by name, which does not pin down what it computes.
     """
     if isinstance(config, dict):
-        module = config.get("module")
-        if isinstance(module, str) and not module.startswith("keras"):
+        class_name, module = config.get("class_name"), config.get("module")
+        if class_name in ("function", "__lambda__"):
             return False
-        if config.get("class_name") in ("function", "__lambda__"):
+        # Classes defined in a script or notebook have no module at all.
+        if class_name not in (None, "__keras_tensor__") and not (
+            isinstance(module, str) and module.startswith("keras")
+        ):
             return False
         return all(_keras_objects_only(value) for value in config.values())
     if isinstance(config, list | tuple):

@@ -159,10 +159,15 @@ def _attribute_after_construction(meta):
     return _classifier_network(meta, keras.layers.Dense(8), elu)
 
 
+def _tripled(dense):
+    """``dense`` with its ``call`` replaced on the instance: three times its
+    affine map."""
+    dense.call = lambda inputs, **kwargs: 3.0 * (inputs @ dense.kernel + dense.bias)
+    return dense
+
+
 def _call_replaced_on_instance(meta):
-    dense = keras.layers.Dense(8)
-    dense.call = lambda inputs, **kwargs: 3.0 * keras.ops.matmul(inputs, dense.kernel)
-    return _classifier_network(meta, dense)
+    return _classifier_network(meta, _tripled(keras.layers.Dense(8)))
 
 
 def _gradient_overwrites_variable(meta):
@@ -198,6 +203,23 @@ def _loss_reassigned_after_compile(meta):
     return model
 
 
+def _wrapped_layer_call_replaced(meta):
+    wrapper = keras.layers.SpectralNormalization(_tripled(keras.layers.Dense(8)))
+    return _classifier_network(meta, wrapper)
+
+
+def _optimizer_reassigned_after_compile(meta):
+    def decaying(rate):
+        schedule = keras.optimizers.schedules.ExponentialDecay(rate, 10, 0.9)
+        return keras.optimizers.SGD(schedule)
+
+    model = _classifier_network(
+        meta, keras.layers.Dense(8), compile_options={"optimizer": decaying(0.001)}
+    )
+    model.optimizer = decaying(0.5)  # trains with this one
+    return model
+
+
 # Networks holding state that Keras' configs do not describe.
 UNDESCRIBED = {
     "adapted Normalization": _adapted_normalization,
@@ -212,6 +234,8 @@ UNDESCRIBED = {
     "flatten order changed": _flatten_order_changed,
     "activity penalty changed": _activity_penalty_changed,
     "loss reassigned after compile": _loss_reassigned_after_compile,
+    "wrapped layer's call replaced": _wrapped_layer_call_replaced,
+    "optimizer reassigned after compile": _optimizer_reassigned_after_compile,
 }
 
 
@@ -221,6 +245,74 @@ def test_state_outside_configs_trains_its_own_network(iris, traces, builder):
     X, y = iris
     X = X.copy()
     X[:20] = 0.0  # rows a Masking layer drops
+
+    def make():
+        return KerasClassifier(model=builder, epochs=3, random_state=0)
+
+    new, repeat, own = fit_pooled_and_own(make, lambda est: est.fit(X, y))
+    assert len(REPLICAS) == 0
+    assert_trained_alike(new, own)
+    assert_trained_alike(repeat, own)
+
+
+class ScriptRegularizer(keras.regularizers.Regularizer):
+    """A user's class, as if defined in a script (Keras serializes no module)."""
+
+    def __call__(self, weights):
+        return 0.5 * keras.ops.sum(keras.ops.abs(weights))
+
+    def get_config(self):
+        return {}
+
+
+ScriptRegularizer.__module__ = "__main__"
+
+
+class UndescribableMetric(keras.metrics.Mean):
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        return super().update_state(y_pred)
+
+    def get_config(self):
+        raise KeyError("scale")  # a user's get_config can fail in any way
+
+
+def _script_regularizer(meta):
+    dense = keras.layers.Dense(8, kernel_regularizer=ScriptRegularizer())
+    return _classifier_network(meta, dense)
+
+
+def _constant_rate():
+    return 0.05
+
+
+def _callable_learning_rate(meta):
+    return _classifier_network(
+        meta,
+        keras.layers.Dense(8),
+        compile_options={"optimizer": keras.optimizers.SGD(_constant_rate)},
+    )
+
+
+def _undescribable_metric(meta):
+    return _classifier_network(
+        meta,
+        keras.layers.Dense(8),
+        compile_options={"optimizer": "adam", "metrics": [UndescribableMetric()]},
+    )
+
+
+UNREBUILDABLE = {
+    "class defined in a script": _script_regularizer,
+    "callable learning rate": _callable_learning_rate,
+    "get_config raising": _undescribable_metric,
+}
+
+
+@pytest.mark.parametrize("builder", UNREBUILDABLE.values(), ids=UNREBUILDABLE)
+def test_what_keras_cannot_rebuild_trains_its_own_network(iris, traces, builder):
+    """Pooling is only a speed-up: configs Keras cannot write or read back
+    never make a fit fail."""
+    X, y = iris
 
     def make():
         return KerasClassifier(model=builder, epochs=3, random_state=0)
