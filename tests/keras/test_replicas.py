@@ -56,6 +56,16 @@ def assert_trained_alike(estimator, reference) -> None:
         np.testing.assert_array_equal(value, expected)
 
 
+def assert_trains_its_own_network(make_estimator, X, y):
+    """Fits with pooling on keep no replica and end exactly like training
+    with pooling off; returns the latter."""
+    new, repeat, own = fit_pooled_and_own(make_estimator, lambda est: est.fit(X, y))
+    assert len(REPLICAS) == 0
+    assert_trained_alike(new, own)
+    assert_trained_alike(repeat, own)
+    return own
+
+
 def regularised_dropout_network(meta):
     """Batch normalisation (moving statistics) and dropout (a seed state)."""
     return keras.Sequential(
@@ -245,14 +255,9 @@ def test_state_outside_configs_trains_its_own_network(iris, traces, builder):
     X, y = iris
     X = X.copy()
     X[:20] = 0.0  # rows a Masking layer drops
-
-    def make():
-        return KerasClassifier(model=builder, epochs=3, random_state=0)
-
-    new, repeat, own = fit_pooled_and_own(make, lambda est: est.fit(X, y))
-    assert len(REPLICAS) == 0
-    assert_trained_alike(new, own)
-    assert_trained_alike(repeat, own)
+    assert_trains_its_own_network(
+        lambda: KerasClassifier(model=builder, epochs=3, random_state=0), X, y
+    )
 
 
 class ScriptRegularizer(keras.regularizers.Regularizer):
@@ -313,14 +318,9 @@ def test_what_keras_cannot_rebuild_trains_its_own_network(iris, traces, builder)
     """Pooling is only a speed-up: configs Keras cannot write or read back
     never make a fit fail."""
     X, y = iris
-
-    def make():
-        return KerasClassifier(model=builder, epochs=3, random_state=0)
-
-    new, repeat, own = fit_pooled_and_own(make, lambda est: est.fit(X, y))
-    assert len(REPLICAS) == 0
-    assert_trained_alike(new, own)
-    assert_trained_alike(repeat, own)
+    assert_trains_its_own_network(
+        lambda: KerasClassifier(model=builder, epochs=3, random_state=0), X, y
+    )
 
 
 def test_metric_objects_train_their_own_network(small_regression, traces):
@@ -335,14 +335,10 @@ def test_metric_objects_train_their_own_network(small_regression, traces):
         model.compile(optimizer="adam", loss="mse", metrics=[cosine])
         return model
 
-    def make():
-        return KerasRegressor(model=network, epochs=3, random_state=0)
-
-    new, repeat, own = fit_pooled_and_own(make, lambda est: est.fit(X, y))
-    assert len(REPLICAS) == 0
+    own = assert_trains_its_own_network(
+        lambda: KerasRegressor(model=network, epochs=3, random_state=0), X, y
+    )
     assert "cosine_similarity" in own.history_
-    assert_trained_alike(new, own)
-    assert_trained_alike(repeat, own)
 
 
 def test_interrupted_fit_keeps_the_epochs_it_completed(iris, traces):
