@@ -75,13 +75,13 @@ _DESCRIBED_OPTIMIZERS = frozenset(
     }
 )
 # Attributes that differ between a network and its replica without changing
-# what training computes (``output_names`` only matter to losses and metrics
-# given per output, which are not pooled). Names and paths are generated.
+# what training computes. (Attributes holding names or paths, generated, are
+# skipped too; ``output_names`` only matter to losses and metrics given per
+# output, which are not pooled.)
 _BOOKKEEPING_ATTRIBUTES = frozenset(
     {
         "built",
         "compiled",
-        "output_names",
         "stop_training",
         "_called",
         "_lock",
@@ -140,7 +140,8 @@ def configuration_key(model) -> str | None:
 def _configuration_key(model) -> str | None:
     keras = import_keras()
     optimizer = getattr(model, "optimizer", None)
-    if not _is_plain_keras_model(model) or optimizer is None:
+    layers = _all_layers(model)
+    if not _is_plain_keras_model(model, layers) or optimizer is None:
         return None
     if model.count_params() > MAX_POOLED_PARAMETERS or not _is_described(optimizer):
         return None
@@ -156,9 +157,9 @@ def _configuration_key(model) -> str | None:
         json.dumps(keras.saving.serialize_keras_object(optimizer))
     )
     _drop_copied_settings(compiled["optimizer"])
-    state = _state_outside_configs(model, optimizer)
     if not all(_named_only(compiled.get(m)) for m in ("metrics", "weighted_metrics")):
         return None  # metric configs drop arguments too (CosineSimilarity's axis)
+    state = _state_outside_configs(model, layers, optimizer)
     if loss is None or not all(
         _keras_objects_only(part) for part in (network, compiled, state)
     ):
@@ -236,8 +237,9 @@ def _training_state(model) -> list:
     ]
 
 
-def _is_plain_keras_model(model) -> bool:
-    """A Sequential or functional model of described Keras layers only.
+def _is_plain_keras_model(model, layers: list) -> bool:
+    """A Sequential or functional model of described Keras layers only
+    (``layers``: all of them, from ``_all_layers``).
 
     Subclassed models (their ``train_step`` and ``call`` are code), custom
     or ``Lambda`` layers (their behaviour is not all in their config) and
@@ -249,7 +251,7 @@ def _is_plain_keras_model(model) -> bool:
     return not any(
         isinstance(layer, keras.layers.Lambda)
         or not type(layer).__module__.startswith(_DESCRIBED_LAYER_PACKAGES)
-        for layer in _all_layers(model)
+        for layer in layers
     )
 
 
@@ -266,7 +268,7 @@ def _with_inner_layers(layer) -> list:
     return [layer, *(found for sub in inner for found in _with_inner_layers(sub))]
 
 
-def _state_outside_configs(model, optimizer) -> dict:
+def _state_outside_configs(model, layers: list, optimizer) -> dict:
     """What can change after a layer is made without showing in its config.
 
     Plain public attributes (a config lists constructor arguments, which
@@ -279,7 +281,6 @@ def _state_outside_configs(model, optimizer) -> dict:
     def described(obj):
         return None if obj is None else keras.saving.serialize_keras_object(obj)
 
-    layers = _all_layers(model)
     objects = [model, *layers, *_with_wrapped(optimizer)]
     return {
         "attributes": [_plain_attributes(obj) for obj in objects],
