@@ -601,9 +601,9 @@ def test_same_architecture_shares_a_key_despite_generated_names(iris):
     assert configuration_key(scaled[0]) == configuration_key(scaled[1]) is not None
 
 
-def _compiled(*layers, loss="mse", optimizer="adam"):
+def _compiled(*layers, loss="mse", optimizer="adam", metrics=None):
     model = keras.Sequential([keras.Input((4,)), *layers])
-    model.compile(optimizer=optimizer, loss=loss)
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     return model
 
 
@@ -649,12 +649,6 @@ def _own_loss(y_true, y_pred):
     return keras.ops.mean((y_true - y_pred) ** 2)
 
 
-def _compiled_with_metrics(metrics):
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="dense")])
-    model.compile(optimizer="adam", loss="mse", metrics=metrics)
-    return model
-
-
 def _built(model):
     model(np.zeros((1, 4), dtype="float32"))
     model.compile(optimizer="adam", loss="mse")
@@ -674,7 +668,9 @@ NOT_POOLED = {
     "optimizer reading variable names": lambda: _compiled(
         keras.layers.Dense(3), optimizer=keras.optimizers.Muon()
     ),
-    "metrics per output": lambda: _compiled_with_metrics({"dense": ["mae"]}),
+    "metrics per output": lambda: _compiled(
+        keras.layers.Dense(3, name="dense"), metrics={"dense": ["mae"]}
+    ),
     "preprocessing layer": lambda: _compiled(keras.layers.Rescaling(2.0)),
 }
 
