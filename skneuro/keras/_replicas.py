@@ -75,11 +75,15 @@ _DESCRIBED_OPTIMIZERS = frozenset(
     }
 )
 # Attributes that differ between a network and its replica without changing
-# what training computes. (Attributes holding names or paths, generated, are
-# skipped too; ``output_names`` only matter to losses and metrics given per
-# output, which are not pooled.)
+# what training computes: generated names and paths (``output_names`` only
+# matter to losses and metrics given per output, which are not pooled), and
+# state that follows from use.
 _BOOKKEEPING_ATTRIBUTES = frozenset(
     {
+        "name",
+        "output_names",
+        "_path",
+        "_parent_path",
         "built",
         "compiled",
         "stop_training",
@@ -321,11 +325,8 @@ def _plain_attributes(obj) -> dict:
     )
     attributes = {}
     for name, value in vars(obj).items():
-        if (
-            name in _BOOKKEEPING_ATTRIBUTES
-            or "name" in name
-            or "path" in name
-            or (isinstance(value, list | tuple | dict) and not value)
+        if name in _BOOKKEEPING_ATTRIBUTES or (
+            isinstance(value, list | tuple | dict) and not value
         ):
             continue
         if isinstance(value, described_types):
